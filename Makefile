@@ -1,0 +1,55 @@
+# Two commands: `make run` serves the app, `make test` checks everything.
+# Both create .venv on first use; pyproject.toml changes trigger a reinstall.
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	&& { command -v $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest migrate messages bench clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "barapp needs Python 3.11 or newer (python3.11, python3.12...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/barapp serve --host $(HOST) --port $(PORT)
+
+migrate: $(VENV)/.installed
+	$(BIN)/barapp migrate
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+# Re-extract the UI strings and merge them into the French catalog (then translate the new ones).
+messages: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg --no-location --omit-header -o .messages.pot .
+	$(BIN)/pybabel update -i .messages.pot -d src/barapp/translations --no-fuzzy-matching --omit-header
+	rm -f .messages.pot
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/gallery.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts

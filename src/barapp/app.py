@@ -1,0 +1,69 @@
+"""`create_app()`: the Litestar application, wired from a `Settings`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import CacheControlHeader, State
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from barapp import db, health, i18n, pages
+from barapp.paths import STATIC, TEMPLATES
+from barapp.rendering import error_page
+from barapp.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    engine = db.make_engine(settings)
+    db.use_engine(engine)
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def database(_: Litestar) -> AsyncIterator[None]:
+        await db.start(engine)
+        try:
+            yield
+        finally:
+            await db.stop(engine)
+
+    return Litestar(
+        route_handlers=[
+            pages.index,
+            pages.gallery,
+            pages.cocktail_page,
+            pages.set_language,
+            health.healthz,
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC],
+                cache_control=CacheControlHeader(max_age=24 * 3600, public=True),
+                include_in_schema=False,
+            ),
+            # Pictures are content-addressed (their name changes with their bytes): cache hard.
+            create_static_files_router(
+                path="/media",
+                directories=[settings.media_dir],
+                name="media",
+                cache_control=CacheControlHeader(max_age=365 * 24 * 3600, public=True),
+                include_in_schema=False,
+            ),
+        ],
+        template_config=TemplateConfig(
+            directory=TEMPLATES,
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: i18n.configure_jinja(engine.engine),
+        ),
+        plugins=[HTMXPlugin()],
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        exception_handlers={Exception: error_page},
+        lifespan=[database],
+        state=State({"settings": settings}),
+        openapi_config=None,
+    )

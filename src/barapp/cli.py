@@ -1,0 +1,130 @@
+"""The `barapp` command: serve, migrate, import, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from barapp import db, transfer
+from barapp.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    print(f"barapp: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+async def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    engine = db.make_engine(settings)
+    db.use_engine(engine)
+    await db.start(engine)
+    try:
+        return await work()
+    finally:
+        await db.stop(engine)
+
+
+async def _migrate_quietly() -> None:
+    # Piccolo prints a banner per app; keep it for when something goes wrong.
+    output = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(output):
+            await db.migrate()
+    except Exception:
+        print(output.getvalue(), file=sys.stderr)
+        raise
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(_with_database(settings, _migrate_quietly))
+    print("barapp: database is up to date")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    if not settings.is_postgres:
+        # The embedded default is one process: migrating here is safe. With PostgreSQL several
+        # workers may start at once, so migrations are a deploy step (`barapp migrate`).
+        asyncio.run(_with_database(settings, _migrate_quietly))
+    print(f"barapp: serving {settings.bar_name} on http://{args.host}:{args.port}")
+    uvicorn.run(
+        "barapp.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        reload=args.reload,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+        records = transfer.parse_file(text)
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror}")
+    except UnicodeDecodeError:
+        _fail(f"{path} is not UTF-8 text")
+    except transfer.ImportRejected as exc:
+        _fail(f"{path} was not imported, nothing changed: {exc}", 1)
+
+    async def work() -> transfer.ImportSummary:
+        await _migrate_quietly()
+        return await transfer.import_records(records)
+
+    try:
+        summary = asyncio.run(_with_database(settings, work))
+    except transfer.ImportRejected as exc:
+        _fail(f"{path} was not imported, nothing changed: {exc}", 1)
+    print(f"barapp: imported {path}: {summary.created} added, {summary.updated} updated")
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
+    text = asyncio.run(_with_database(settings, transfer.export_text))
+    if args.file in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(f"barapp: exported to {args.file}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="barapp", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web app (migrates the embedded SQLite first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--reload", action="store_true", help="restart on code changes")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    imp = sub.add_parser("import", help="load cocktails from a JSON file (all or nothing)")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import)
+    exp = sub.add_parser("export", help="write every cocktail as JSON (stdout by default)")
+    exp.add_argument("file", nargs="?")
+    exp.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        _fail(f"configuration error: {exc}")
+    args.func(settings, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""The gallery's query: filters from the URL, and keyset pagination (never OFFSET: a deep page
+costs what the first one does).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from piccolo.columns.combination import WhereRaw
+
+from barapp.records import fold
+from barapp.tables import Cocktail
+
+PAGE_SIZE = 24
+MAX_QUERY_LENGTH = 100
+# sort -> (column of the sort key, descending?)
+SORTS: dict[str, tuple[str, bool]] = {
+    "newest": ("created_at", True),
+    "oldest": ("created_at", False),
+    "name": ("sort_name", False),
+    "name_desc": ("sort_name", True),
+}
+ALCOHOL = ("", "alcoholic", "virgin")
+CARD_COLUMNS = [
+    Cocktail.id,
+    Cocktail.slug,
+    Cocktail.name,
+    Cocktail.description,
+    Cocktail.ingredients,
+    Cocktail.alcoholic,
+    Cocktail.music_title,
+    Cocktail.music_artist,
+    Cocktail.llm_model,
+    Cocktail.image_status,
+    Cocktail.image_file,
+    Cocktail.created_at,
+    Cocktail.sort_name,
+]
+
+
+class BadFilter(ValueError):
+    """A filter value the gallery does not know; rendered as a 400 page."""
+
+    def __init__(self, param: str, value: str, allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(f"{param}={value!r}")
+        self.param = param
+        self.value = value
+        self.allowed = allowed
+
+
+@dataclass(frozen=True)
+class GalleryQuery:
+    q: str = ""
+    model: str = ""
+    alcohol: str = ""
+    sort: str = "newest"
+    after: str = ""
+    terms: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> GalleryQuery:
+        q = " ".join(params.get("q", "").split())
+        if len(q) > MAX_QUERY_LENGTH:
+            raise BadFilter("q", q[:20] + "…")
+        model = params.get("model", "").strip()
+        if len(model) > 100:
+            raise BadFilter("model", model[:20] + "…")
+        alcohol = params.get("alcohol", "")
+        if alcohol not in ALCOHOL:
+            raise BadFilter("alcohol", alcohol, ALCOHOL[1:])
+        sort = params.get("sort", "") or "newest"
+        if sort not in SORTS:
+            raise BadFilter("sort", sort, tuple(SORTS))
+        after = params.get("after", "")
+        query = cls(q, model, alcohol, sort, after, tuple(fold(q).split()))
+        if after:
+            query.cursor()  # validates
+        return query
+
+    def params(self, **changes: str) -> dict[str, str]:
+        """The non-default parameters, so that URLs stay short and shareable."""
+        current: GalleryQuery = replace(self, **changes)  # type: ignore[arg-type]
+        values = {
+            "q": current.q,
+            "model": current.model,
+            "alcohol": current.alcohol,
+            "sort": "" if current.sort == "newest" else current.sort,
+            "after": current.after,
+        }
+        return {k: v for k, v in values.items() if v}
+
+    def url(self, **changes: str) -> str:
+        params = self.params(**changes)
+        return "/cocktails" + ("?" + urlencode(params) if params else "")
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.model or self.alcohol)
+
+    def cursor(self) -> tuple[Any, uuid.UUID] | None:
+        if not self.after:
+            return None
+        try:
+            key, raw_id = json.loads(base64.urlsafe_b64decode(self.after.encode()))
+            ident = uuid.UUID(raw_id)
+            if SORTS[self.sort][0] == "created_at":
+                key = datetime.fromisoformat(key)
+            elif not isinstance(key, str):
+                raise ValueError(key)
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise BadFilter("after", self.after[:20]) from None
+        return key, ident
+
+
+def encode_cursor(sort: str, row: Mapping[str, Any]) -> str:
+    column = SORTS[sort][0]
+    key = row[column].isoformat() if column == "created_at" else row[column]
+    raw = json.dumps([key, str(row["id"])], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass
+class Page:
+    cards: list[dict[str, Any]]
+    next_after: str | None
+
+
+async def fetch_page(query: GalleryQuery) -> Page:
+    column, descending = SORTS[query.sort]
+    select = Cocktail.select(*CARD_COLUMNS).where(Cocktail.visibility == "visible")
+    if query.model:
+        select = select.where(Cocktail.llm_model == query.model)
+    if query.alcohol:
+        select = select.where(Cocktail.alcoholic == (query.alcohol == "alcoholic"))
+    for term in query.terms:
+        select = select.where(WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(term)))
+    cursor = query.cursor()
+    if cursor:
+        op = "<" if descending else ">"
+        key, ident = cursor
+        select = select.where(
+            WhereRaw(f"({column} {op} {{}} OR ({column} = {{}} AND id {op} {{}}))", key, key, ident)
+        )
+    sort_column = getattr(Cocktail, column)
+    rows = (
+        await select.order_by(sort_column, ascending=not descending)
+        .order_by(Cocktail.id, ascending=not descending)
+        .limit(PAGE_SIZE + 1)
+        .output(load_json=True)
+    )
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    next_after = encode_cursor(query.sort, rows[-1]) if more else None
+    return Page(rows, next_after)
+
+
+async def known_models() -> list[str]:
+    """The models that made visible cocktails, for the filter's choices."""
+    rows = await Cocktail.raw(
+        "SELECT DISTINCT llm_model FROM cocktail "
+        "WHERE visibility = 'visible' AND llm_model <> '' ORDER BY llm_model"
+    )
+    return [row["llm_model"] for row in rows]

@@ -1,0 +1,65 @@
+"""The guest-facing pages: the gallery, a cocktail's own page, and the language switch."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import quote_plus
+
+from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+
+from barapp import i18n
+from barapp.gallery import ALCOHOL, SORTS, GalleryQuery, fetch_page, known_models
+from barapp.rendering import page
+from barapp.tables import Cocktail
+
+
+@get("/", include_in_schema=False)
+async def index() -> Redirect:
+    return Redirect("/cocktails", status_code=302)
+
+
+@get("/cocktails", include_in_schema=False)
+async def gallery(request: HTMXRequest) -> Template:
+    query = GalleryQuery.from_params(request.query_params)
+    results = await fetch_page(query)
+    context: dict[str, Any] = {"query": query, "results": results}
+    # htmx asks for a part of the page: the results for a new filter, the next cards for the
+    # infinite scroll. A history restore or a plain load gets the whole page.
+    if request.htmx and not request.htmx.history_restore_request:
+        template = "_gallery_more.html" if query.after else "_gallery_results.html"
+        headers = {} if query.after else {"HX-Push-Url": query.url()}
+        return page(request, template, headers=headers, **context)
+    context.update(models=await known_models(), alcohol_choices=ALCOHOL, sorts=list(SORTS))
+    return page(request, "gallery.html", **context)
+
+
+@get("/cocktails/{ident:str}", include_in_schema=False)
+async def cocktail_page(request: Request[Any, Any, Any], ident: str) -> Template:
+    select = Cocktail.select().where(Cocktail.visibility == "visible")
+    try:
+        select = select.where(Cocktail.id == uuid.UUID(ident))
+    except ValueError:
+        select = select.where(Cocktail.slug == ident)
+    cocktail = await select.first().output(load_json=True)
+    if cocktail is None:
+        raise NotFoundException()
+    music = f"{cocktail['music_title']} {cocktail['music_artist']}".strip()
+    music_url = f"https://www.youtube.com/results?search_query={quote_plus(music)}"
+    return page(request, "cocktail.html", cocktail=cocktail, music_url=music_url)
+
+
+@get("/language/{lang:str}", include_in_schema=False)
+async def set_language(lang: str, next: str = "/cocktails") -> Redirect:
+    if lang not in i18n.language_names():
+        raise NotFoundException()
+    # Only paths on this site: an open redirect would let a link send guests anywhere.
+    target = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/"
+    response = Redirect(target, status_code=303)
+    response.set_cookie(
+        i18n.LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax"
+    )
+    return response

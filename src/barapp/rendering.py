@@ -1,0 +1,70 @@
+"""Rendering pages: the per-request template context (language, settings) and the HTML error
+pages (400, 404, 500) that keep the app's look instead of Litestar's JSON errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.response import Template
+
+from barapp import i18n
+from barapp.gallery import BadFilter
+from barapp.settings import Settings
+
+log = logging.getLogger("barapp")
+
+# A page rendered for an htmx request and for a full load share a URL; without this a browser
+# cache could answer a full load with a fragment.
+VARY = {"Vary": "HX-Request, Cookie, Accept-Language"}
+
+
+def settings_of(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    return i18n.choose_language(
+        request.cookies.get(i18n.LANGUAGE_COOKIE),
+        request.headers.get("accept-language"),
+        settings_of(request).default_language,
+    )
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
+    settings = settings_of(request)
+    context = {
+        **i18n.context_defaults(language_of(request)),
+        "bar_name": settings.bar_name,
+        "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        **context,
+    }
+    return Template(
+        template_name=template,
+        context=context,
+        status_code=status_code,
+        headers={**VARY, **(headers or {})},
+        media_type="text/html",
+    )
+
+
+def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, BadFilter):
+        return page(request, "error.html", 400, kind="bad_filter", error=exc)
+    if isinstance(exc, NotFoundException):
+        return page(request, "error.html", 404, kind="not_found")
+    if isinstance(exc, ValidationException):
+        return page(request, "error.html", 400, kind="bad_request")
+    if isinstance(exc, HTTPException) and exc.status_code < 500:
+        return page(request, "error.html", exc.status_code, kind="bad_request")
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return page(request, "error.html", 500, kind="server_error")

@@ -1,0 +1,218 @@
+"""Configuration: one typed object read from the environment and an optional `.env` file.
+
+Every field is named after its environment variable (field `ollama_host` <- `OLLAMA_HOST`).
+`.env.demo` and the README's table list the same variables; a test keeps the three in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+LANGUAGES = ("fr", "en")
+IMAGE_PROVIDERS = ("auto", "illustration", "stability", "automatic1111", "openai")
+DEFAULT_SQLITE_PATH = "data/barapp.sqlite3"
+
+
+class SettingsError(ValueError):
+    """A bad configuration value; its message is the one line shown at start-up."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    """Where cocktails are stored: `sqlite:///relative/or//absolute/path` (the embedded default,
+    a file under ./data/) or `postgresql://user:password@host:5432/dbname` for production."""
+
+    ollama_host: str = "http://localhost:11434"
+    """Address of the Ollama server, in Ollama's own syntax (`host`, `host:port`,
+    `http://host:port`). Without a scheme the port defaults to 11434."""
+
+    ollama_default_model: str = "llama3.1:8b"
+    """The model preselected for wishes (must be pulled in Ollama: `ollama pull llama3.1:8b`)."""
+
+    ollama_models: tuple[str, ...] = ()
+    """Optional comma-separated allow-list of models guests may pick; empty means every model
+    Ollama has installed."""
+
+    image_gen_enabled: bool = True
+    """`false` turns network image generation off: every cocktail gets the built-in
+    illustration."""
+
+    image_provider: str = field(default="auto", metadata={"choices": IMAGE_PROVIDERS})
+    """Who draws the pictures: `stability` (SDXL via Stability AI), `automatic1111`, `openai`
+    (any OpenAI-compatible image server), `illustration` (built-in drawing), or `auto`:
+    Stability when STABILITY_API_KEY is set, else the illustration."""
+
+    stability_api_key: str = field(default="", repr=False)
+    """Stability AI API key (`sk-...`), needed for `stability`."""
+
+    stability_api_host: str = "https://api.stability.ai"
+    """Base URL of the Stability AI API."""
+
+    media_dir: Path = Path("data/media")
+    """Folder where pictures of the drinks are kept."""
+
+    secret_key: str = field(default="", repr=False)
+    """Key that signs cookies. Leave empty on the embedded default: one is generated and kept in
+    the data folder. Required with PostgreSQL (all app processes must share it)."""
+
+    bar_name: str = "barapp"
+    """The bar's name, shown in the header and the page titles."""
+
+    default_language: str = field(default="fr", metadata={"choices": LANGUAGES})
+    """UI language when neither the language switch nor the browser decides: `fr` or `en`."""
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The SQLite file; `sqlite:///data/x.db` is relative, `sqlite:////abs/x.db` absolute."""
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def data_dir(self) -> Path:
+        return self.sqlite_path.parent if not self.is_postgres else Path("data")
+
+    @property
+    def effective_image_provider(self) -> str:
+        if not self.image_gen_enabled:
+            return "illustration"
+        if self.image_provider == "auto":
+            return "stability" if self.stability_api_key else "illustration"
+        return self.image_provider
+
+    @property
+    def ollama_base_url(self) -> str:
+        return ollama_base_url(self.ollama_host)
+
+
+def env_name(field_name: str) -> str:
+    return field_name.upper()
+
+
+def env_names() -> list[str]:
+    return [env_name(f.name) for f in dataclasses.fields(Settings)]
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
+    name = env_name(f.name)
+    choices = f.metadata.get("choices")
+    if choices:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+        return value
+    if f.type == "bool":
+        return _parse_bool(name, raw)
+    if f.type == "tuple[str, ...]":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if f.type == "Path":
+        return Path(raw.strip())
+    return raw.strip()
+
+
+def _check(settings: Settings) -> None:
+    url = settings.database_url
+    if not (url.startswith("sqlite:///") or settings.is_postgres):
+        raise SettingsError(
+            f"DATABASE_URL must start with sqlite:/// or postgresql://, got {url.split('@')[-1]!r}"
+        )
+    if settings.is_postgres and not urlsplit(url).hostname and "host=" not in url:
+        raise SettingsError("DATABASE_URL for PostgreSQL needs a host: postgresql://user@host/db")
+    try:
+        ollama_base_url(settings.ollama_host)
+    except ValueError as exc:
+        raise SettingsError(f"OLLAMA_HOST {exc}") from None
+    if not settings.ollama_default_model:
+        raise SettingsError("OLLAMA_DEFAULT_MODEL must name a model, e.g. llama3.1:8b")
+    if settings.ollama_models and settings.ollama_default_model not in settings.ollama_models:
+        raise SettingsError(
+            f"OLLAMA_DEFAULT_MODEL ({settings.ollama_default_model}) must be one of "
+            f"OLLAMA_MODELS ({', '.join(settings.ollama_models)})"
+        )
+    if urlsplit(settings.stability_api_host).scheme not in ("http", "https"):
+        raise SettingsError("STABILITY_API_HOST must be an http(s):// URL")
+    if not settings.bar_name.strip() or len(settings.bar_name) > 80:
+        raise SettingsError("BAR_NAME must be 1 to 80 characters")
+
+
+def _secret_key(settings: Settings) -> str:
+    if settings.secret_key:
+        if len(settings.secret_key) < 16:
+            raise SettingsError("SECRET_KEY must be at least 16 characters")
+        return settings.secret_key
+    if settings.is_postgres:
+        raise SettingsError(
+            "SECRET_KEY is required with PostgreSQL; generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    # The embedded default is one process on one machine: a key kept beside the database
+    # survives restarts, so sessions do too, without asking the bar owner for anything.
+    path = settings.data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> Settings:
+    """Settings from `environ` (default: the process environment) over the `.env` file."""
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        raw = values.get(env_name(f.name))
+        if raw is not None and raw.strip() != "":
+            kwargs[f.name] = _parse(f, raw)
+    settings = Settings(**kwargs)
+    _check(settings)
+    return dataclasses.replace(settings, secret_key=_secret_key(settings))
+
+
+def ollama_base_url(host: str) -> str:
+    """The URL the official client derives from OLLAMA_HOST (same rules as ollama._parse_host)."""
+    host = host.strip() or "127.0.0.1:11434"
+    scheme, sep, rest = host.partition("://")
+    if not sep:
+        scheme, rest = "http", host
+    if scheme not in ("http", "https"):
+        raise ValueError(f"must be http:// or https://, got {host!r}")
+    default_port = {"http": 80, "https": 443}[scheme] if sep else 11434
+    parts = urlsplit(f"{scheme}://{rest}")
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        raise ValueError(f"has a bad port: {host!r}") from None
+    hostname = parts.hostname or "127.0.0.1"
+    if ":" in hostname:
+        hostname = f"[{hostname}]"
+    path = parts.path.rstrip("/")
+    return f"{scheme}://{hostname}:{port}{path}"
