@@ -1,5 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from piccolo.engine import engine_finder
 
 ID = "2026-11-24T03:40:00:000000"
 VERSION = "1.38.0"
@@ -16,16 +16,13 @@ INDEXES = [
 ]
 
 
-class Cocktail(Table, tablename="cocktail"):
-    pass
-
-
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="barapp", description=DESCRIPTION)
 
     async def create_indexes():
+        engine = engine_finder()
         for sql in INDEXES:
-            await Cocktail.raw(sql)
+            await engine.run_ddl(sql)
 
     manager.add_raw(create_indexes)
     return manager

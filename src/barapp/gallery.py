@@ -151,9 +151,10 @@ async def fetch_page(query: GalleryQuery) -> Page:
     if cursor:
         op = "<" if descending else ">"
         key, ident = cursor
-        select = select.where(
-            WhereRaw(f"({column} {op} {{}} OR ({column} = {{}} AND id {op} {{}}))", key, key, ident)
-        )
+        # A row-value comparison is an index range on both engines; the equivalent
+        # "a < x OR (a = x AND id < y)" is only a filter, and a deep page then reads every
+        # row before it.
+        select = select.where(WhereRaw(f"({column}, id) {op} ({{}}, {{}})", key, ident))
     sort_column = getattr(Cocktail, column)
     rows = (
         await select.order_by(sort_column, ascending=not descending)
@@ -169,8 +170,19 @@ async def fetch_page(query: GalleryQuery) -> Page:
 
 async def known_models() -> list[str]:
     """The models that made visible cocktails, for the filter's choices."""
+    # A "loose index scan": one index probe per distinct model instead of reading the whole
+    # index as SELECT DISTINCT does (25 ms at 100,000 cocktails, on every gallery page).
     rows = await Cocktail.raw(
-        "SELECT DISTINCT llm_model FROM cocktail "
-        "WHERE visibility = 'visible' AND llm_model <> '' ORDER BY llm_model"
+        """
+        WITH RECURSIVE models(name) AS (
+            SELECT MIN(llm_model) FROM cocktail
+            WHERE visibility = 'visible' AND llm_model > ''
+            UNION ALL
+            SELECT (SELECT MIN(llm_model) FROM cocktail
+                    WHERE visibility = 'visible' AND llm_model > models.name)
+            FROM models WHERE models.name IS NOT NULL
+        )
+        SELECT name FROM models WHERE name IS NOT NULL
+        """
     )
-    return [row["llm_model"] for row in rows]
+    return [row["name"] for row in rows]

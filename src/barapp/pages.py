@@ -8,6 +8,7 @@ from urllib.parse import quote_plus
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
@@ -38,7 +39,7 @@ async def gallery(request: HTMXRequest) -> Template:
 
 
 @get("/cocktails/{ident:str}", include_in_schema=False)
-async def cocktail_page(request: Request[Any, Any, Any], ident: str) -> Template:
+async def cocktail_page(request: Request[Any, Any, Any], ident: FromPath[str]) -> Template:
     select = Cocktail.select().where(Cocktail.visibility == "visible")
     try:
         select = select.where(Cocktail.id == uuid.UUID(ident))
@@ -53,7 +54,7 @@ async def cocktail_page(request: Request[Any, Any, Any], ident: str) -> Template
 
 
 @get("/language/{lang:str}", include_in_schema=False)
-async def set_language(lang: str, next: str = "/cocktails") -> Redirect:
+async def set_language(lang: FromPath[str], next: FromQuery[str] = "/cocktails") -> Redirect:
     if lang not in i18n.language_names():
         raise NotFoundException()
     # Only paths on this site: an open redirect would let a link send guests anywhere.

@@ -1,0 +1,121 @@
+"""Shared fixtures. The test environment is set before anything from barapp is imported, so no
+test ever reads a developer's `.env` or touches ./data/."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+_TEST_HOME = tempfile.mkdtemp(prefix="barapp-tests-")
+os.environ.update(
+    {
+        "DATABASE_URL": f"sqlite:///{_TEST_HOME}/default.sqlite3",
+        "MEDIA_DIR": f"{_TEST_HOME}/media",
+        "SECRET_KEY": "test-secret-key-0123456789",
+        # Port 9 (discard) refuses connections: Ollama is "down" unless a test starts a fake.
+        "OLLAMA_HOST": "http://127.0.0.1:9",
+    }
+)
+
+import asyncpg  # noqa: E402
+import pytest  # noqa: E402
+import httpx  # noqa: E402
+
+from barapp import db  # noqa: E402
+from barapp.app import create_app  # noqa: E402
+from barapp.settings import Settings, load_settings  # noqa: E402
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def _postgres_required() -> bool:
+    # CI must prove the PostgreSQL half of the suite; a laptop without PostgreSQL may skip it.
+    return bool(os.environ.get("CI") or os.environ.get("BARAPP_REQUIRE_POSTGRES"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    async def probe() -> None:
+        conn = await asyncpg.connect(POSTGRES_URL, timeout=5)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}"
+        if _postgres_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    return POSTGRES_URL
+
+
+def make_settings(url: str, tmp_path: Path, **env: str) -> Settings:
+    return load_settings(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test-secret-key-0123456789",
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "OLLAMA_HOST": "http://127.0.0.1:9",
+            **env,
+        },
+        env_file=None,
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if request.param == "sqlite":
+        return make_settings(f"sqlite:///{tmp_path}/barapp.sqlite3", tmp_path)
+    return make_settings(request.getfixturevalue("postgres_url"), tmp_path)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return make_settings(f"sqlite:///{tmp_path}/barapp.sqlite3", tmp_path)
+
+
+async def prepare_database(settings: Settings) -> None:
+    engine = db.make_engine(settings)
+    db.use_engine(engine)
+    if settings.is_postgres:
+        # A clean schema each test: tables dropped, then the real migrations run again.
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            await conn.execute("DROP TABLE IF EXISTS generation, cocktail, migration CASCADE")
+        finally:
+            await conn.close()
+    with contextlib.redirect_stdout(io.StringIO()):
+        await db.migrate()
+
+
+@pytest.fixture
+async def database(settings: Settings) -> Settings:
+    await prepare_database(settings)
+    return settings
+
+
+@pytest.fixture
+async def client(database: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    # In the test's own event loop (Litestar's test client runs the app in another thread's
+    # loop, where a PostgreSQL connection made here could not be used). No lifespan: queries
+    # open their own connections, as they do before the pool starts.
+    app = create_app(database)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers={"accept-language": "en"}
+    ) as http:
+        yield http
+
+
+@pytest.fixture
+def artifacts() -> Iterator[Path]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    yield ARTIFACTS
