@@ -10,7 +10,6 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 _TEST_HOME = tempfile.mkdtemp(prefix="barapp-tests-")
 os.environ.update(
@@ -24,8 +23,8 @@ os.environ.update(
 )
 
 import asyncpg  # noqa: E402
-import pytest  # noqa: E402
 import httpx  # noqa: E402
+import pytest  # noqa: E402
 
 from barapp import db  # noqa: E402
 from barapp.app import create_app  # noqa: E402
