@@ -82,15 +82,17 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 
 
 async def prepare_database(settings: Settings) -> None:
-    engine = db.make_engine(settings)
-    db.use_engine(engine)
+    """An empty database with the real migrations applied."""
     if settings.is_postgres:
-        # A clean schema each test: tables dropped, then the real migrations run again.
         conn = await asyncpg.connect(settings.database_url)
         try:
-            await conn.execute("DROP TABLE IF EXISTS generation, cocktail, migration CASCADE")
+            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         finally:
             await conn.close()
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{settings.sqlite_path}{suffix}").unlink(missing_ok=True)
+    db.use_engine(db.make_engine(settings))
     with contextlib.redirect_stdout(io.StringIO()):
         await db.migrate()
 

@@ -91,7 +91,11 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
-    text = asyncio.run(_with_database(settings, transfer.export_text))
+    async def work() -> str:
+        await _migrate_quietly()  # a fresh install exports an empty list, not an error
+        return await transfer.export_text()
+
+    text = asyncio.run(_with_database(settings, work))
     if args.file in (None, "-"):
         sys.stdout.write(text)
     else:

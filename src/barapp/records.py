@@ -84,9 +84,13 @@ def _readable(message: str) -> str:
     field, which is what the bar owner needs to find in the file."""
     text, sep, where = message.rpartition(" - at `")
     if not sep:
-        return message
-    field = where.rstrip("`").removeprefix("$").lstrip(".") or "(entry)"
-    return f"{field}: {text}"
+        named = re.search(r"field `([^`]+)`", message)
+        return f"{named.group(1)}: {message}" if named else message
+    field = where.rstrip("`").removeprefix("$").lstrip(".")
+    named = re.search(r"field `([^`]+)`", text)
+    if named:
+        field = f"{field}.{named.group(1)}" if field else named.group(1)
+    return f"{field}: {text}" if field else text
 
 
 def fold(text: str) -> str:

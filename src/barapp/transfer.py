@@ -30,7 +30,8 @@ class ImportSummary:
 
 def _label(index: int, entry: Any) -> str:
     name = entry.get("name") if isinstance(entry, dict) else None
-    return f"entry {index + 1}" + (f" ({name!r})" if isinstance(name, str) and name else "")
+    named = isinstance(name, str) and name.strip()
+    return f"entry {index + 1}" + (f" ({name!r})" if named else "")
 
 
 def parse_file(text: str) -> list[CocktailRecord]:
