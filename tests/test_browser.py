@@ -1,0 +1,201 @@
+"""The gallery in a real headless Chromium (Debian's), served by a real `barapp serve`.
+
+Screenshots land in test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.factories import cocktail_doc
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TABLET = {"width": 1024, "height": 768}
+TABLET_PORTRAIT = {"width": 768, "height": 1024}
+PHONE = {"width": 390, "height": 844}
+
+
+def chromium_path() -> str:
+    path = os.environ.get("BARAPP_CHROMIUM") or shutil.which("chromium")
+    if not path:
+        message = "Chromium not found (apt-get install chromium, or set BARAPP_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{home}/live.sqlite3",
+        "MEDIA_DIR": str(home / "media"),
+        "BAR_NAME": "Le Zinc",
+        "DEFAULT_LANGUAGE": "en",
+    }
+    menu = json.loads((ROOT / "examples" / "house-menu.json").read_text())
+    menu += [
+        cocktail_doc(f"Evening Sour {i:02d}", created_at=f"2026-06-{i + 1:02d}T20:00:00+00:00")
+        for i in range(25)
+    ]
+    (home / "menu.json").write_text(json.dumps(menu))
+    python = [sys.executable, "-m", "barapp"]
+    subprocess.run([*python, "import", str(home / "menu.json")], env=env, check=True, timeout=60)
+    port = free_port()
+    server = subprocess.Popen(
+        [*python, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("barapp serve did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def console_errors() -> list[str]:
+    return []
+
+
+def open_page(browser: Any, errors: list[str], **options: Any) -> Any:
+    page = browser.new_page(**options)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page
+
+
+def card_names(page: Any) -> list[str]:
+    return [str(name) for name in page.locator(".card-title").all_inner_texts()]
+
+
+def test_search_swaps_results_without_a_page_load_and_the_url_follows(
+    browser: Any, live_server: str, artifacts: Path, console_errors: list[str]
+) -> None:
+    page = open_page(browser, console_errors, viewport=TABLET)
+    page.goto(f"{live_server}/cocktails")
+    assert page.title() == "Cocktails · Le Zinc"
+    assert len(card_names(page)) == 24
+    # A marker on window survives an htmx swap and dies with a page load.
+    page.evaluate("window.__sameDocument = true")
+
+    page.locator("#q").press_sequentially("basil", delay=40)
+    page.wait_for_url(f"{live_server}/cocktails?q=basil")
+    page.wait_for_function("document.querySelectorAll('.card').length === 1")
+    assert card_names(page) == ["Gin Basil Smash"]
+    assert page.evaluate("window.__sameDocument") is True
+    page.screenshot(path=str(artifacts / "gallery-search-tablet.png"))
+
+    page.select_option("#alcohol", "virgin")
+    page.wait_for_url(f"{live_server}/cocktails?q=basil&alcohol=virgin")
+    page.wait_for_selector(".empty-state")
+    assert "No cocktail matches these filters." in page.inner_text("#results")
+    assert page.evaluate("window.__sameDocument") is True
+
+    # Back restores the previous filters from the URL (a real load of that URL).
+    page.go_back()
+    page.wait_for_url(f"{live_server}/cocktails?q=basil")
+    page.wait_for_function("document.querySelectorAll('.card').length === 1")
+    assert page.input_value("#q") == "basil"
+    assert page.input_value("#alcohol") == ""
+    assert console_errors == []
+
+
+def test_next_page_loads_when_the_end_is_reached(
+    browser: Any, live_server: str, console_errors: list[str]
+) -> None:
+    page = open_page(browser, console_errors, viewport=TABLET)
+    page.goto(f"{live_server}/cocktails?sort=name")
+    assert len(card_names(page)) == 24
+    page.locator(".more").scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelectorAll('.card').length === 30")
+    names = card_names(page)
+    assert names == sorted(names, key=str.casefold)
+    assert len(set(names)) == 30
+    assert page.locator(".more").count() == 0
+    assert page.url == f"{live_server}/cocktails?sort=name"
+    assert console_errors == []
+
+
+def test_the_filter_form_works_without_javascript(browser: Any, live_server: str) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport=TABLET)
+    page = context.new_page()
+    page.goto(f"{live_server}/cocktails")
+    page.fill("#q", "menthe")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/cocktails?q=menthe&model=&alcohol=&sort=newest")
+    assert card_names(page) == ["Virgin Mojito"]
+    context.close()
+
+
+def test_screenshots_at_tablet_and_phone_sizes(
+    browser: Any, live_server: str, artifacts: Path, console_errors: list[str]
+) -> None:
+    shots = [
+        ("gallery-tablet-landscape.png", TABLET, "light", "/cocktails"),
+        ("gallery-tablet-portrait-dark.png", TABLET_PORTRAIT, "dark", "/cocktails"),
+        ("gallery-phone.png", PHONE, "light", "/cocktails"),
+        ("cocktail-tablet.png", TABLET, "dark", "/cocktails/basil-smash"),
+        ("cocktail-phone.png", PHONE, "light", "/cocktails/virgin-mojito"),
+    ]
+    for name, viewport, scheme, path in shots:
+        page = open_page(browser, console_errors, viewport=viewport, color_scheme=scheme)
+        page.goto(f"{live_server}{path}")
+        # Nothing wider than the screen: no sideways scrolling on a tablet or a phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        # Every link and control a finger uses is at least 44 px tall.
+        small = page.evaluate(
+            """() => [...document.querySelectorAll('a.button, button, select, input, .lang-switch a, .site-nav a')]
+                .filter(e => e.getBoundingClientRect().height < 44).map(e => e.outerHTML)"""
+        )
+        assert small == []
+        page.screenshot(path=str(artifacts / name), full_page=name.startswith("cocktail"))
+        assert (artifacts / name).stat().st_size > 10_000
+        page.close()
+    assert console_errors == []
