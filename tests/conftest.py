@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 _TEST_HOME = tempfile.mkdtemp(prefix="barapp-tests-")
 os.environ.update(
@@ -41,19 +42,29 @@ def _postgres_required() -> bool:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    async def probe() -> None:
+def postgres_url() -> Iterator[str]:
+    """A database of this test session's own on the server of TEST_POSTGRES_URL, so that two
+    test runs on one machine (a developer and CI, say) never drop each other's tables."""
+    own_name = f"barapp_test_{os.getpid()}"
+    own_url = urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{own_name}"))
+
+    async def admin(sql: str) -> None:
         conn = await asyncpg.connect(POSTGRES_URL, timeout=5)
-        await conn.close()
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
 
     try:
-        asyncio.run(probe())
+        asyncio.run(admin(f"DROP DATABASE IF EXISTS {own_name}"))
+        asyncio.run(admin(f"CREATE DATABASE {own_name}"))
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}"
+        message = f"PostgreSQL is not usable at {POSTGRES_URL}: {exc}"
         if _postgres_required():
             pytest.fail(message)
         pytest.skip(message)
-    return POSTGRES_URL
+    yield own_url
+    asyncio.run(admin(f"DROP DATABASE IF EXISTS {own_name} WITH (FORCE)"))
 
 
 def make_settings(url: str, tmp_path: Path, **env: str) -> Settings:

@@ -82,3 +82,16 @@ def test_every_ui_string_has_a_french_translation() -> None:
     assert missing == []
     fuzzy = sorted(m.id for m in catalog if m.id and m.fuzzy)
     assert fuzzy == []
+
+
+async def test_switch_returns_to_the_page_in_the_referer(client: Any) -> None:
+    # After htmx changed the filters the link's `next` is stale; the Referer is not.
+    response = await client.get(
+        "/language/en?next=/cocktails",
+        headers={"referer": "http://testserver/cocktails?q=gin&sort=name"},
+    )
+    assert response.headers["location"] == "/cocktails?q=gin&sort=name"
+    other_site = await client.get(
+        "/language/en?next=/cocktails", headers={"referer": "https://evil.example/x"}
+    )
+    assert other_site.headers["location"] == "/cocktails"

@@ -189,3 +189,12 @@ async def test_healthz_is_503_when_the_database_is_gone(client: Any, database: S
     assert response.status_code == 503
     assert response.json()["database"]["ok"] is False
     await asyncio.sleep(0)
+
+
+async def test_a_server_error_is_a_page_in_the_guests_language(client: Any) -> None:
+    await Cocktail.raw("DROP TABLE generation")
+    await Cocktail.raw("DROP TABLE cocktail")
+    response = await client.get("/cocktails", headers={"accept-language": "fr"})
+    assert response.status_code == 500
+    assert "Un problème est survenu de notre côté." in response.text
+    assert "Traceback" not in response.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
@@ -54,9 +54,16 @@ async def cocktail_page(request: Request[Any, Any, Any], ident: FromPath[str]) -
 
 
 @get("/language/{lang:str}", include_in_schema=False)
-async def set_language(lang: FromPath[str], next: FromQuery[str] = "/cocktails") -> Redirect:
+async def set_language(
+    request: Request[Any, Any, Any], lang: FromPath[str], next: FromQuery[str] = "/cocktails"
+) -> Redirect:
     if lang not in i18n.language_names():
         raise NotFoundException()
+    # Back to the page the guest is on. The Referer knows it even after htmx changed the URL
+    # (the link's `next` was rendered before the filters changed); `next` is the fallback.
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc == request.headers.get("host"):
+        next = referer.path + (f"?{referer.query}" if referer.query else "")
     # Only paths on this site: an open redirect would let a link send guests anywhere.
     target = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/"
     response = Redirect(target, status_code=303)
