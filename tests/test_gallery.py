@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from barapp.gallery import PAGE_SIZE, GalleryQuery, fetch_page
+from barapp.db import current_engine
+from barapp.gallery import PAGE_SIZE, SORTS, GalleryQuery, fetch_page
+from barapp.records import fold, parse_record, search_text
+from barapp.tables import Cocktail
 from tests.factories import add_cocktails, cocktail_doc
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -254,3 +257,126 @@ async def test_gallery_cards_show_the_promised_fields(client: Any) -> None:
     assert "May 5, 2026" in card
     assert "/static/img/placeholder.svg" in card
     assert 'href="/cocktails/' in card
+
+
+# --- The text search's plans ------------------------------------------------------------------
+# A trigram index serves the search on both engines (pg_trgm; FTS5 on SQLite). On SQLite the
+# gallery reads the index's matches when they are few (at most gallery.FEW_MATCHES) and walks the
+# sort order otherwise: both plans must give what the LIKE alone gives, page after page.
+
+BOTH_PLANS = pytest.mark.parametrize(
+    "few_matches", [1_000_000, 0], ids=["from-the-index", "walking-the-sort"]
+)
+
+
+async def search_all_pages(params: dict[str, str]) -> list[str]:
+    names: list[str] = []
+    after = ""
+    while True:
+        page = await fetch_page(GalleryQuery.from_params({**params, "after": after}))
+        names += [card["name"] for card in page.cards]
+        if not page.next_after:
+            return names
+        after = page.next_after
+
+
+def folded_text(doc: dict[str, Any]) -> str:
+    return search_text(parse_record(doc))
+
+
+@BOTH_PLANS
+@pytest.mark.parametrize("sort", list(SORTS))
+async def test_rare_and_common_terms_page_through_the_same_results_with_either_plan(
+    database: Any, monkeypatch: pytest.MonkeyPatch, sort: str, few_matches: int
+) -> None:
+    # 30 of 80 visible cocktails mention yuzu, by pairs with the same timestamp; all have gin.
+    docs = [
+        cocktail_doc(
+            f"{'Yuzu' if i % 8 < 3 else 'Plain'} {i:02d}",
+            created_at=at(i // 2),
+            description="Yuzu and gin." if i % 8 == 2 else f"Number {i}.",
+        )
+        for i in range(80)
+    ]
+    docs += [cocktail_doc("Twin Yuzu", slug=f"twin-{i}", created_at=at(7)) for i in range(2)]
+    await add_cocktails(
+        *docs,
+        cocktail_doc("Yuzu Hidden", visibility="hidden"),
+        cocktail_doc("Yuzu Pending", visibility="pending"),
+    )
+    text = {doc["name"]: folded_text(doc) for doc in docs}
+    everything = await search_all_pages({"sort": sort})
+    monkeypatch.setattr("barapp.gallery.FEW_MATCHES", few_matches)
+    for q in ["yuzu", "GIN", "yuzu gin", "yuzu 1", "number 1"]:
+        terms = fold(q).split()
+        expected = [name for name in everything if all(t in text[name] for t in terms)]
+        found = await search_all_pages({"q": q, "sort": sort})
+        assert found == expected, q
+    assert len(await search_all_pages({"q": "yuzu", "sort": sort})) == 32 > PAGE_SIZE
+
+
+@BOTH_PLANS
+async def test_short_terms_wildcards_and_quotes_are_literal_with_either_plan(
+    database: Any, monkeypatch: pytest.MonkeyPatch, few_matches: int
+) -> None:
+    monkeypatch.setattr("barapp.gallery.FEW_MATCHES", few_matches)
+    await add_cocktails(
+        cocktail_doc("Agave Percent", description="100% agave, 5_0 proof, 50\\50 split."),
+        cocktail_doc("Agave Plain", description="100 agave, 5x0 proof, 50 50 split."),
+        cocktail_doc("Quoted Cup", description='Say "cheers" twice. Zq.'),
+        cocktail_doc("Kir", description="Cassis and white wine."),
+    )
+    cases = {
+        "%": ["Agave Percent"],
+        "0%": ["Agave Percent"],  # 2 characters: too short for trigrams
+        "100%": ["Agave Percent"],
+        "_": ["Agave Percent"],
+        "5_0": ["Agave Percent"],
+        "0\\5": ["Agave Percent"],
+        "zq": ["Quoted Cup"],
+        "ki": ["Kir"],
+        "k": ["Kir"],
+        "e": ["Agave Percent", "Agave Plain", "Quoted Cup", "Kir"],
+        '"cheers"': ["Quoted Cup"],
+        'say "': ["Quoted Cup"],
+        '"': ["Quoted Cup"],
+        '"cheers': ["Quoted Cup"],
+        'cheers" twice': ["Quoted Cup"],
+        "drink*": [],  # no FTS5 prefix query...
+        "cassis OR zq": [],  # ...nor operator
+        "cassis AND wine": ["Kir"],  # "and" is a plain word of the description
+        "agave ki": [],
+    }
+    for q, expected in cases.items():
+        found = await search_all_pages({"q": q, "sort": "name"})
+        assert found == sorted(expected), q
+
+
+async def fts_index_is_consistent() -> None:
+    """On SQLite, FTS5 compares its index with the cocktail table (an error if they differ)."""
+    if current_engine().engine_type == "sqlite":
+        await Cocktail.raw(
+            "INSERT INTO cocktail_search (cocktail_search, rank) VALUES ('integrity-check', 1)"
+        )
+
+
+async def test_search_follows_new_renamed_and_deleted_cocktails(database: Any) -> None:
+    await add_cocktails(cocktail_doc("Yuzu Fizz", slug="fizz"), cocktail_doc("Kir", slug="kir"))
+    assert await search_all_pages({"q": "yuzu"}) == ["Yuzu Fizz"]
+    await add_cocktails(cocktail_doc("Kumquat Fizz", slug="fizz"))  # an update of the name
+    assert await search_all_pages({"q": "kumquat"}) == ["Kumquat Fizz"]
+    assert await search_all_pages({"q": "yuzu"}) == []
+    await Cocktail.update({Cocktail.visibility: "hidden"}).where(Cocktail.slug == "kir")
+    assert await search_all_pages({"q": "kir"}) == []
+    await Cocktail.update({Cocktail.visibility: "visible"}).where(Cocktail.slug == "kir")
+    assert await search_all_pages({"q": "kir"}) == ["Kir"]
+    await fts_index_is_consistent()
+
+    await Cocktail.delete().where(Cocktail.slug == "fizz")
+    assert await search_all_pages({"q": "kumquat"}) == []
+    assert await search_all_pages({"q": "fizz"}) == []
+    await fts_index_is_consistent()
+    await add_cocktails(cocktail_doc("Yuzu Sour", slug="sour"))  # may reuse the deleted rowid
+    assert await search_all_pages({"q": "kumquat"}) == []
+    assert await search_all_pages({"q": "yuzu"}) == ["Yuzu Sour"]
+    await fts_index_is_consistent()
