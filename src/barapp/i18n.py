@@ -20,6 +20,7 @@ from babel.support import NullTranslations, Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from barapp import units
 from barapp.settings import LANGUAGES
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -92,6 +93,18 @@ def format_amount(ctx: Context, value: float | None) -> str:
     return format_decimal(value, format="#,##0.##", locale=_lang(ctx))
 
 
+@pass_context
+def format_quantity(ctx: Context, ingredient: dict[str, Any]) -> str:
+    """An ingredient's quantity in the bar's unit system and the guest's language."""
+    amount, unit = units.convert(
+        ingredient.get("amount"), ingredient.get("unit") or "", str(ctx.get("unit_system", "cl"))
+    )
+    if amount is None:
+        return str(unit)
+    number = (units.format_oz(amount) if unit == "oz" else None) or format_amount(ctx, amount)
+    return f"{number} {unit}".strip()
+
+
 def configure_jinja(env: Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     # Context-aware callables: each render uses the language in its own context, so concurrent
@@ -101,6 +114,7 @@ def configure_jinja(env: Environment) -> None:
     )
     env.filters["date"] = format_date
     env.filters["amount"] = format_amount
+    env.filters["quantity"] = format_quantity
     env.globals["languages"] = LANGUAGES
 
 

@@ -45,6 +45,7 @@ def page(
     context = {
         **i18n.context_defaults(language_of(request)),
         "bar_name": settings.bar_name,
+        "unit_system": settings.unit_system,
         "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **context,
     }

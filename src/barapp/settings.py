@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 LANGUAGES = ("fr", "en")
+UNIT_SYSTEMS = ("cl", "ml", "oz")
 IMAGE_PROVIDERS = ("auto", "illustration", "stability", "automatic1111", "openai")
 DEFAULT_SQLITE_PATH = "data/barapp.sqlite3"
 
@@ -70,6 +71,10 @@ class Settings:
 
     default_language: str = field(default="fr", metadata={"choices": LANGUAGES})
     """UI language when neither the language switch nor the browser decides: `fr` or `en`."""
+
+    unit_system: str = field(default="cl", metadata={"choices": UNIT_SYSTEMS})
+    """How recipes show volumes: `cl` (European bars, the IBA), `ml` or `oz` (1 oz = 3 cl).
+    Dashes, leaves and other counts are shown as written."""
 
     @property
     def is_postgres(self) -> bool:
