@@ -44,8 +44,8 @@ test: lint typecheck pytest
 
 # Re-extract the UI strings and merge them into the French catalog (then translate the new ones).
 messages: $(VENV)/.installed-dev
-	$(BIN)/pybabel extract -F babel.cfg --no-location --omit-header -o .messages.pot .
-	$(BIN)/pybabel update -i .messages.pot -d src/barapp/translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg --no-location --project=barapp --copyright-holder=barapp -o .messages.pot .
+	$(BIN)/pybabel update -i .messages.pot -d src/barapp/translations --no-fuzzy-matching
 	rm -f .messages.pot
 
 bench: $(VENV)/.installed-dev

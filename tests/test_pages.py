@@ -121,6 +121,7 @@ async def test_every_page_loads_the_vendored_scripts_and_no_cdn(client: Any) -> 
     assert scripts == [
         "/static/vendor/htmx-2.0.11.min.js",
         "/static/vendor/htmx-ext-sse-2.2.4.min.js",
+        "/static/js/counter.js",
     ]
     assert "https://" not in html.split("<body>")[0]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
@@ -13,7 +15,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from barapp import db, health, i18n, pages
+from barapp import db, health, i18n, llm, pages, wishes
+from barapp.eventlog import MemoryEventLog
+from barapp.generation import Jobs, mark_interrupted
 from barapp.paths import STATIC, TEMPLATES
 from barapp.rendering import error_page
 from barapp.settings import Settings, load_settings
@@ -26,19 +30,36 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
 
     @asynccontextmanager
-    async def database(_: Litestar) -> AsyncIterator[None]:
+    async def database(app: Litestar) -> AsyncIterator[None]:
         await db.start(engine)
         try:
             yield
         finally:
             await db.stop(engine)
 
-    return Litestar(
+    @asynccontextmanager
+    async def generations(app: Litestar) -> AsyncIterator[None]:
+        # Wishes left queued or running by a crash will never finish: say so.
+        await mark_interrupted()
+        if settings.ollama_warm_up:
+            warm = asyncio.create_task(llm.warm_up(settings))
+            warm.add_done_callback(lambda t: t.cancelled() or t.exception())
+        try:
+            yield
+        finally:
+            await app.state.jobs.shutdown()
+
+    app = Litestar(
         route_handlers=[
             pages.index,
             pages.gallery,
             pages.cocktail_page,
             pages.set_language,
+            wishes.generate_form,
+            wishes.generate,
+            wishes.generation_page,
+            wishes.generation_events,
+            wishes.stop_generation,
             health.healthz,
             create_static_files_router(
                 path="/static",
@@ -63,7 +84,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[HTMXPlugin()],
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         exception_handlers={Exception: error_page},
-        lifespan=[database],
+        lifespan=[database, generations],
         state=State({"settings": settings}),
         openapi_config=None,
     )
+
+    def render(template: str, **context: Any) -> str:
+        engine = app.template_engine
+        assert engine is not None
+        return str(engine.get_template(template).render(**context))
+
+    app.state.jobs = Jobs(settings, MemoryEventLog(), render)
+    return app

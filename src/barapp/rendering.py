@@ -59,13 +59,18 @@ def page(
 
 
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # htmx swaps the answer into part of the page: it gets the explanation, not a whole page.
+    partial = request.headers.get("hx-request") and not request.headers.get(
+        "hx-history-restore-request"
+    )
+    template = "_error.html" if partial else "error.html"
     if isinstance(exc, BadFilter):
-        return page(request, "error.html", 400, kind="bad_filter", error=exc)
+        return page(request, template, 400, kind="bad_filter", error=exc)
     if isinstance(exc, NotFoundException):
-        return page(request, "error.html", 404, kind="not_found")
+        return page(request, template, 404, kind="not_found")
     if isinstance(exc, ValidationException):
-        return page(request, "error.html", 400, kind="bad_request")
+        return page(request, template, 400, kind="bad_request")
     if isinstance(exc, HTTPException) and exc.status_code < 500:
-        return page(request, "error.html", exc.status_code, kind="bad_request")
+        return page(request, template, exc.status_code, kind="bad_request")
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    return page(request, "error.html", 500, kind="server_error")
+    return page(request, template, 500, kind="server_error")

@@ -44,6 +44,30 @@ class Settings:
     """Optional comma-separated allow-list of models guests may pick; empty means every model
     Ollama has installed."""
 
+    ollama_concurrency: int = field(default=1, metadata={"min": 1, "max": 64})
+    """How many wishes talk to Ollama at once (Ollama's own OLLAMA_NUM_PARALLEL defaults to 1);
+    the others wait in order and see their place in the queue."""
+
+    ollama_max_queue: int = field(default=20, metadata={"min": 1, "max": 10_000})
+    """How many wishes may wait; past that a guest is asked to try again in a moment."""
+
+    ollama_first_token_timeout: float = field(default=300.0, metadata={"min": 1, "max": 3600})
+    """Seconds to wait for the first word, long enough for a cold model to load."""
+
+    ollama_stall_timeout: float = field(default=60.0, metadata={"min": 1, "max": 3600})
+    """Seconds without a new word before a generation is given up as stalled."""
+
+    ollama_keep_alive: str = "30m"
+    """How long Ollama keeps the model loaded after a wish (`30m`, `1h`, `-1` for ever); the
+    first wish after an unload waits for the model to load again."""
+
+    ollama_num_predict: int = field(default=1200, metadata={"min": 100, "max": 32_000})
+    """Cap on the tokens of one answer: a runaway model stops there (and the wish fails
+    cleanly)."""
+
+    ollama_warm_up: bool = False
+    """`true`: load the default model when barapp starts, so the first guest does not wait."""
+
     image_gen_enabled: bool = True
     """`false` turns network image generation off: every cocktail gets the built-in
     illustration."""
@@ -129,6 +153,16 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
         return value
     if f.type == "bool":
         return _parse_bool(name, raw)
+    if f.type in ("int", "float"):
+        low, high = f.metadata["min"], f.metadata["max"]
+        try:
+            number = int(raw) if f.type == "int" else float(raw)
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            kind = "a whole number" if f.type == "int" else "a number"
+            raise SettingsError(f"{name} must be {kind} from {low} to {high}, got {raw!r}")
+        return number
     if f.type == "tuple[str, ...]":
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     if f.type == "Path":

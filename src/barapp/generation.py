@@ -1,0 +1,346 @@
+"""A wish's journey, as a background job that does not belong to any HTTP connection:
+queued -> running -> done (a saved cocktail) | refused (off-topic) | failed | stopped |
+interrupted. Everything the guest sees is appended to the event log as small HTML fragments;
+the SSE endpoint only relays them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from markupsafe import escape
+
+from barapp import db, llm, prompt
+from barapp.eventlog import EventLog
+from barapp.jsonstream import JSONStream, JSONStreamError, StringDelta, ValueDone
+from barapp.queue import FairQueue
+from barapp.records import InvalidRecord, parse_record, slugify, to_row
+from barapp.settings import Settings
+from barapp.tables import Cocktail, Generation
+
+log = logging.getLogger("barapp.generation")
+
+# Text deltas of one stream are gathered for at most this long before they are sent: it bounds
+# the event rate (a fast model writes several tokens per frame) at no visible cost.
+COALESCE_SECONDS = 0.03
+STREAMED_FIELDS = ("name", "description", "glass", "garnish")
+# Items that appear whole, one by one, as each is complete.
+LISTS = {"ingredients": "_live_ingredient.html", "steps": "_live_step.html"}
+Render = Callable[..., str]
+
+
+class InvalidOutput(Exception):
+    """The model's answer is not valid JSON or does not fit the schema (retried once)."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Jobs:
+    """The running generations of this process."""
+
+    def __init__(self, settings: Settings, events: EventLog, render: Render) -> None:
+        self.settings = settings
+        self.events = events
+        self.render = render
+        self.queue = FairQueue(settings.ollama_concurrency, settings.ollama_max_queue)
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.stopping: set[str] = set()
+
+    async def submit(self, wish: str, model: str, lang: str) -> str:
+        """Record the wish and start its job at once (the model may load while the browser
+        opens the stream). Raises QueueFull."""
+        gen_id = str(uuid.uuid4())
+        self.queue.reserve(gen_id)
+        try:
+            async with db.write_transaction():
+                await Generation.insert(
+                    Generation(id=uuid.UUID(gen_id), wish=wish, model=model, language=lang)
+                )
+        except BaseException:
+            await self.queue.leave(gen_id)
+            raise
+        self.events.open(gen_id)
+        task = asyncio.create_task(self._run(gen_id, wish, model, lang), name=f"wish {gen_id}")
+        self.tasks[gen_id] = task
+        task.add_done_callback(lambda _: self.tasks.pop(gen_id, None))
+        return gen_id
+
+    def stop(self, gen_id: str) -> bool:
+        task = self.tasks.get(gen_id)
+        if task is None:
+            return False
+        self.stopping.add(gen_id)
+        task.cancel()
+        return True
+
+    async def shutdown(self) -> None:
+        """Cancel what is running; each job records itself as interrupted."""
+        tasks = list(self.tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # The job ---------------------------------------------------------------------------
+
+    async def _run(self, gen_id: str, wish: str, model: str, lang: str) -> None:
+        ctx = {
+            "lang": lang,
+            "unit_system": self.settings.unit_system,
+            "generation_id": gen_id,
+            "wish": wish,
+            "model": model,
+        }
+        stream = _Emitter(self.events, gen_id, self.render, ctx)
+        try:
+            stream.status("queued", place=0)
+            await self.queue.wait_turn(gen_id, lambda place: stream.status("queued", place=place))
+            await _update(gen_id, status="running", started_at=now())
+            stream.status("thinking")
+            document, stats, first_token_at = await self._answer(stream, wish, model)
+            await self._finish(gen_id, stream, document, stats, first_token_at, wish, model, lang)
+        except llm.LLMFailure as failure:
+            await self._fail(gen_id, stream, "failed", failure.reason, str(failure))
+        except asyncio.CancelledError:
+            status = "stopped" if gen_id in self.stopping else "interrupted"
+            # The job is being cancelled: the record and the last event must still be written.
+            with anyio_shield():
+                await self._fail(gen_id, stream, status, status, "")
+            raise
+        except Exception as exc:
+            log.exception("generation %s crashed", gen_id)
+            await self._fail(gen_id, stream, "failed", "internal", type(exc).__name__)
+        finally:
+            self.stopping.discard(gen_id)
+            with anyio_shield():
+                await self.queue.leave(gen_id)
+
+    async def _answer(
+        self, stream: _Emitter, wish: str, model: str
+    ) -> tuple[dict[str, Any], llm.Stats, datetime | None]:
+        """The model's answer as a validated document; one retry when it breaks the format."""
+        for attempt in (1, 2):
+            stats = llm.Stats()
+            parser = JSONStream()
+            first_token_at: datetime | None = None
+            try:
+                async for fragment in llm.stream_answer(
+                    self.settings, model, prompt.messages(wish, self.settings.bar_name), stats
+                ):
+                    if first_token_at is None:
+                        first_token_at = now()
+                        stream.status("writing")
+                    stream.relay(parser.feed(fragment))
+                document = parser.close()
+                return _checked(document), stats, first_token_at
+            except (JSONStreamError, InvalidOutput) as exc:
+                if attempt == 2:
+                    raise llm.LLMFailure(llm.INVALID_OUTPUT, str(exc)) from exc
+                log.info("invalid answer from %s, retrying: %s", model, exc)
+                stream.restart()
+        raise AssertionError("unreachable")
+
+    async def _finish(
+        self,
+        gen_id: str,
+        stream: _Emitter,
+        document: dict[str, Any],
+        stats: llm.Stats,
+        first_token_at: datetime | None,
+        wish: str,
+        model: str,
+        lang: str,
+    ) -> None:
+        timings = {
+            "first_token_at": first_token_at,
+            "finished_at": now(),
+            "prompt_tokens": stats.prompt_tokens,
+            "output_tokens": stats.output_tokens,
+            "load_seconds": stats.load_seconds,
+            "eval_seconds": stats.eval_seconds,
+        }
+        if document["kind"] == "off_topic":
+            await _update(gen_id, status="refused", **timings)
+            stream.end("refused", message=document["message"])
+            return
+        record = _record(document, wish, model, lang)
+        values: dict[Any, Any] = to_row(record)
+        async with db.write_transaction():
+            values.update(id=uuid.uuid4(), slug=await _free_slug(record.name), created_at=now())
+            await Cocktail.insert(Cocktail(**values))
+            await Generation.update(
+                {Generation.status: "done", Generation.cocktail: values["id"], **_columns(timings)}
+            ).where(Generation.id == uuid.UUID(gen_id))
+        cocktail = (
+            await Cocktail.select()
+            .where(Cocktail.id == values["id"])
+            .first()
+            .output(load_json=True)
+        )
+        stream.end("done", cocktail=cocktail)
+
+    async def _fail(
+        self, gen_id: str, stream: _Emitter, status: str, reason: str, detail: str
+    ) -> None:
+        try:
+            await _update(
+                gen_id, status=status, error=f"{reason}: {detail}"[:2000], finished_at=now()
+            )
+        except Exception:
+            log.exception("could not record the end of generation %s", gen_id)
+        stream.end(status, reason=reason)
+
+
+async def mark_interrupted() -> None:
+    """At start-up: wishes a previous process left queued or running will never finish."""
+    async with db.write_transaction():
+        await Generation.update(
+            {
+                Generation.status: "interrupted",
+                Generation.error: "interrupted: the app stopped",
+                Generation.finished_at: now(),
+            }
+        ).where(Generation.status.is_in(["queued", "running"]))
+
+
+def anyio_shield() -> contextlib.AbstractContextManager[Any]:
+    import anyio
+
+    return anyio.CancelScope(shield=True)
+
+
+def _columns(values: dict[str, Any]) -> dict[Any, Any]:
+    return {getattr(Generation, key): value for key, value in values.items()}
+
+
+async def _update(gen_id: str, **values: Any) -> None:
+    async with db.write_transaction():
+        await Generation.update(_columns(values)).where(Generation.id == uuid.UUID(gen_id))
+
+
+async def _free_slug(name: str) -> str:
+    base = slugify(name)
+    taken = {
+        row["slug"]
+        for row in await Cocktail.select(Cocktail.slug).where(
+            (Cocktail.slug == base) | Cocktail.slug.like(f"{base}-%")
+        )
+    }
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _checked(document: Any) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise InvalidOutput("the answer is not a JSON object")
+    missing = [key for key in prompt.SCHEMA["required"] if key not in document]
+    if missing:
+        raise InvalidOutput(f"missing fields: {', '.join(missing)}")
+    if document["kind"] not in ("cocktail", "off_topic"):
+        raise InvalidOutput(f"kind: {document['kind']!r}")
+    if document["kind"] == "off_topic":
+        if not isinstance(document["message"], str) or not document["message"].strip():
+            raise InvalidOutput("off_topic without a message")
+        return document
+    try:
+        _record(document, "", "", "en")
+    except InvalidRecord as exc:
+        raise InvalidOutput(str(exc)) from None
+    return document
+
+
+def _record(document: dict[str, Any], wish: str, model: str, lang: str) -> Any:
+    return parse_record(
+        {
+            "name": document["name"],
+            "description": document["description"],
+            "glass": document["glass"],
+            "garnish": document["garnish"],
+            "image_prompt": document["image_prompt"],
+            "alcoholic": document["alcoholic"],
+            "ingredients": document["ingredients"],
+            "steps": document["steps"],
+            "music": document["music"],
+            "llm_model": model,
+            "wish": wish,
+            "language": lang,
+        }
+    )
+
+
+class _Emitter:
+    """Turns parser events into the SSE events of one generation, coalescing text deltas."""
+
+    def __init__(self, events: EventLog, gen_id: str, render: Render, ctx: dict[str, Any]):
+        self.events = events
+        self.gen_id = gen_id
+        self.render = render
+        self.ctx = ctx
+        self.pending: dict[str, list[str]] = {}
+        self.last_flush = 0.0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def _send(self, name: str, data: str, terminal: bool = False) -> None:
+        self.events.append(self.gen_id, name, data, terminal)
+
+    def status(self, state: str, place: int = 0) -> None:
+        self._send(
+            "status", self.render("_generation_status.html", state=state, place=place, **self.ctx)
+        )
+
+    def relay(self, parsed: list[Any]) -> None:
+        for event in parsed:
+            path = event.path
+            if isinstance(event, StringDelta) and len(path) == 1 and path[0] in STREAMED_FIELDS:
+                self.pending.setdefault(path[0], []).append(event.text)
+            elif isinstance(event, ValueDone) and len(path) == 2 and path[0] in LISTS:
+                self.flush()  # the text written before this item goes first
+                html = self.render(LISTS[path[0]], item=event.value, **self.ctx)
+                self._send(path[0], html)
+            elif isinstance(event, ValueDone) and path == ("music",):
+                self.flush()
+                self._send("music", self.render("_live_music.html", music=event.value, **self.ctx))
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self.pending or self.timer is not None:
+            return
+        wait = COALESCE_SECONDS - (time.monotonic() - self.last_flush)
+        if wait <= 0:
+            self.flush()
+        else:
+            self.timer = asyncio.get_running_loop().call_later(wait, self.flush)
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        for name, pieces in self.pending.items():
+            self._send(name, str(escape("".join(pieces))))
+        self.pending.clear()
+        self.last_flush = time.monotonic()
+
+    def restart(self) -> None:
+        """The answer is thrown away and asked again: empty the card."""
+        self.pending.clear()
+        self._send("restart", self.render("_live_card.html", **self.ctx))
+
+    def end(self, outcome: str, **context: Any) -> None:
+        self.flush()
+        self._send("status", "")  # the stop button goes
+        self._send(
+            "result", self.render("_generation_result.html", outcome=outcome, **context, **self.ctx)
+        )
+        self._send("end", "", terminal=True)

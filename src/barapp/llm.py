@@ -1,0 +1,147 @@
+"""Talking to Ollama through the official client: the models on offer, and one streamed answer
+with explicit timeouts, every failure turned into an `LLMFailure` with a reason the guest's
+page can explain."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import ollama
+
+from barapp.prompt import SCHEMA
+from barapp.settings import Settings
+
+# Reasons, each with a message in templates/_generation_failed.html.
+UNREACHABLE = "unreachable"
+MODEL_NOT_FOUND = "model_not_found"
+BUSY = "busy"
+OLLAMA_ERROR = "ollama_error"
+STREAM_ERROR = "stream_error"
+CONNECTION_LOST = "connection_lost"
+FIRST_TOKEN_TIMEOUT = "first_token_timeout"  # noqa: S105 (a reason, not a secret)
+STALLED = "stalled"
+TRUNCATED = "truncated"
+INVALID_OUTPUT = "invalid_output"
+
+
+class LLMFailure(Exception):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Stats:
+    """Ollama's final chunk: token counts and its own durations (seconds)."""
+
+    done_reason: str = ""
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    load_seconds: float | None = None
+    eval_seconds: float | None = None
+
+
+def client(settings: Settings, read_timeout: float | None = None) -> ollama.AsyncClient:
+    # The client has no timeout at all by default. The read timeout is the longest silence
+    # between two bytes: before the first token that is the model loading.
+    timeout = httpx.Timeout(
+        connect=5.0,
+        read=read_timeout or settings.ollama_first_token_timeout,
+        write=30.0,
+        pool=5.0,
+    )
+    return ollama.AsyncClient(host=settings.ollama_base_url, timeout=timeout)
+
+
+async def installed_models(settings: Settings) -> list[str]:
+    """Models Ollama has, restricted to OLLAMA_MODELS when set. Raises LLMFailure."""
+    try:
+        listing = await client(settings, read_timeout=5.0).list()
+    except (ollama.ResponseError, ConnectionError, httpx.TransportError) as exc:
+        raise _failure(exc, first=True) from exc
+    names = sorted(str(m.model) for m in listing.models if m.model)
+    if settings.ollama_models:
+        names = [n for n in settings.ollama_models if n in names]
+    return names
+
+
+async def warm_up(settings: Settings) -> None:
+    """Ask Ollama to load the default model now (a chat with no messages only loads it)."""
+    await client(settings).chat(
+        model=settings.ollama_default_model, messages=[], keep_alive=settings.ollama_keep_alive
+    )
+
+
+async def stream_answer(
+    settings: Settings, model: str, messages: list[dict[str, str]], stats: Stats
+) -> AsyncIterator[str]:
+    """The answer's text fragments as Ollama writes them; `stats` is filled at the end."""
+    first = True
+    try:
+        chunks = await client(settings).chat(
+            model=model,
+            messages=messages,
+            stream=True,
+            format=SCHEMA,
+            think=False,
+            options={"num_predict": settings.ollama_num_predict, "temperature": 0.8},
+            keep_alive=settings.ollama_keep_alive,
+        )
+        iterator = aiter(chunks)
+        while True:
+            try:
+                # Before the first token the HTTP read timeout (model load) applies; after it,
+                # a shorter silence means the model or the connection is stuck.
+                if first:
+                    chunk = await anext(iterator)
+                else:
+                    chunk = await asyncio.wait_for(
+                        anext(iterator), timeout=settings.ollama_stall_timeout
+                    )
+            except StopAsyncIteration:
+                break
+            first = False
+            if chunk.message and chunk.message.content:
+                yield chunk.message.content
+            if chunk.done:
+                _fill(stats, chunk)
+                break
+    except TimeoutError:
+        raise LLMFailure(STALLED, f"no token for {settings.ollama_stall_timeout:g} s") from None
+    except (ollama.ResponseError, ConnectionError, httpx.TransportError) as exc:
+        raise _failure(exc, first) from exc
+    if stats.done_reason == "length":
+        raise LLMFailure(TRUNCATED, f"stopped at num_predict={settings.ollama_num_predict}")
+
+
+def _fill(stats: Stats, chunk: Any) -> None:
+    def seconds(ns: int | None) -> float | None:
+        return ns / 1e9 if ns is not None else None
+
+    stats.done_reason = chunk.done_reason or ""
+    stats.prompt_tokens = chunk.prompt_eval_count
+    stats.output_tokens = chunk.eval_count
+    stats.load_seconds = seconds(chunk.load_duration)
+    stats.eval_seconds = seconds(chunk.eval_duration)
+
+
+def _failure(exc: BaseException, first: bool) -> LLMFailure:
+    if isinstance(exc, ollama.ResponseError):
+        status = exc.status_code
+        if status == 404:
+            return LLMFailure(MODEL_NOT_FOUND, exc.error)
+        if status in (429, 503):
+            return LLMFailure(BUSY, exc.error)
+        if status == -1:  # an {"error": ...} line after the stream began
+            return LLMFailure(STREAM_ERROR, exc.error)
+        return LLMFailure(OLLAMA_ERROR, f"{status}: {exc.error}")
+    if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
+        return LLMFailure(FIRST_TOKEN_TIMEOUT if first else STALLED, type(exc).__name__)
+    if isinstance(exc, ConnectionError | httpx.ConnectError | httpx.ConnectTimeout):
+        return LLMFailure(UNREACHABLE, str(exc) or type(exc).__name__)
+    return LLMFailure(CONNECTION_LOST, type(exc).__name__)

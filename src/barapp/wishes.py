@@ -1,0 +1,179 @@
+"""The wish pages: the form, starting a generation, following it live (SSE), stopping it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Response, Template
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from barapp import llm
+from barapp.generation import Jobs
+from barapp.queue import QueueFull
+from barapp.rendering import language_of, page, settings_of
+from barapp.tables import Cocktail, Generation
+
+MAX_WISH = 500
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def jobs_of(request: Request[Any, Any, Any]) -> Jobs:
+    jobs: Jobs = request.app.state.jobs
+    return jobs
+
+
+async def offered_models(request: Request[Any, Any, Any]) -> tuple[list[str], bool]:
+    """The models guests may pick, and whether Ollama is down (then: the configured ones)."""
+    settings = settings_of(request)
+    try:
+        models = await llm.installed_models(settings)
+    except llm.LLMFailure:
+        fallback = list(settings.ollama_models) or [settings.ollama_default_model]
+        return fallback, True
+    return models or [settings.ollama_default_model], False
+
+
+async def wish_page(
+    request: Request[Any, Any, Any], status_code: int = 200, **context: Any
+) -> Template:
+    settings = settings_of(request)
+    models, down = await offered_models(request)
+    return page(
+        request,
+        "generate.html",
+        status_code,
+        models=models,
+        ollama_down=down,
+        ollama_host=settings.ollama_base_url,
+        default_model=settings.ollama_default_model,
+        **context,
+    )
+
+
+@get("/generate", include_in_schema=False)
+async def generate_form(request: Request[Any, Any, Any]) -> Template:
+    return await wish_page(request)
+
+
+@post("/generate", include_in_schema=False, status_code=200)
+async def generate(request: HTMXRequest, data: Form) -> Template | Redirect:
+    wish = " ".join(str(data.get("wish", "")).split())
+    model = str(data.get("model", ""))
+    lang = language_of(request)
+    models, _ = await offered_models(request)
+    error = None
+    if not wish:
+        error = "empty"
+    elif len(wish) > MAX_WISH:
+        error = "too_long"
+    elif model not in models:
+        error = "model"
+    if error:
+        return await _refuse(request, 400, error, wish, model)
+    try:
+        gen_id = await jobs_of(request).submit(wish, model, lang)
+    except QueueFull:
+        return await _refuse(request, 503, "busy", wish, model)
+    if not request.htmx:
+        return Redirect(f"/generations/{gen_id}", status_code=303)
+    generation = {"id": gen_id}
+    return page(request, "_generation.html", generation=generation, live=True)
+
+
+async def _refuse(request: HTMXRequest, status: int, error: str, wish: str, model: str) -> Template:
+    """The form again, with the wish as typed and the reason, in the guest's language."""
+    template = "_wish_refused.html" if request.htmx else "generate.html"
+    if request.htmx:
+        return page(request, template, status, error=error, wish=wish, model=model)
+    return await wish_page(request, status, error=error, wish=wish, model=model)
+
+
+async def _generation(gen_id: uuid.UUID) -> dict[str, Any]:
+    row = await Generation.select().where(Generation.id == gen_id).first()
+    if row is None:
+        raise NotFoundException()
+    return dict(row)
+
+
+async def final_context(generation: dict[str, Any]) -> dict[str, Any]:
+    """What a finished generation shows: its cocktail, the refusal, or why it failed."""
+    status = generation["status"]
+    context: dict[str, Any] = {
+        "outcome": status,
+        "wish": generation["wish"],
+        "model": generation["model"],
+        "reason": (generation["error"] or "").split(":")[0],
+        "message": "",
+        "cocktail": None,
+    }
+    if status == "done" and generation["cocktail"]:
+        context["cocktail"] = (
+            await Cocktail.select()
+            .where(Cocktail.id == generation["cocktail"])
+            .first()
+            .output(load_json=True)
+        )
+    return context
+
+
+@get("/generations/{gen_id:uuid}", include_in_schema=False)
+async def generation_page(request: Request[Any, Any, Any], gen_id: FromPath[uuid.UUID]) -> Template:
+    generation = await _generation(gen_id)
+    live = jobs_of(request).events.has(str(gen_id))
+    context = {} if live else await final_context(generation)
+    return page(
+        request,
+        "generation.html",
+        generation=generation,
+        live=live,
+        **{"wish": generation["wish"], **context},
+    )
+
+
+@get("/generations/{gen_id:uuid}/events", include_in_schema=False)
+async def generation_events(
+    request: Request[Any, Any, Any], gen_id: FromPath[uuid.UUID]
+) -> EventSourceResponse:
+    events = jobs_of(request).events
+    key = str(gen_id)
+    try:
+        after = int(request.headers.get("last-event-id") or 0)
+    except ValueError:
+        after = 0
+
+    async def replay() -> AsyncIterator[ServerSentEvent]:
+        if events.has(key):
+            async for event in events.follow(key, after):
+                yield ServerSentEvent(data=event.data, event=event.name, id=str(event.id))
+            return
+        # The job ended long ago (or in another process): its final state, then the end.
+        generation = await _generation(gen_id)
+        context = await final_context(generation)
+        html = jobs_of(request).render(
+            "_generation_result.html",
+            lang=language_of(request),
+            unit_system=settings_of(request).unit_system,
+            **context,
+        )
+        yield ServerSentEvent(data="", event="status", id="1000001")
+        yield ServerSentEvent(data=html, event="result", id="1000002")
+        yield ServerSentEvent(data="", event="end", id="1000003")
+
+    return EventSourceResponse(replay(), ping=15, send_timeout=30)
+
+
+@post("/generations/{gen_id:uuid}/stop", include_in_schema=False, status_code=200)
+async def stop_generation(
+    request: HTMXRequest, gen_id: FromPath[uuid.UUID]
+) -> Response[str] | Redirect:
+    jobs_of(request).stop(str(gen_id))
+    if request.htmx:
+        return Response("", status_code=204)
+    return Redirect(f"/generations/{gen_id}", status_code=303)
