@@ -106,6 +106,9 @@ def format_quantity(ctx: Context, ingredient: dict[str, Any]) -> str:
 
 
 def configure_jinja(env: Environment) -> None:
+    # Fragments travel in every SSE event: no blank lines left behind by template tags.
+    env.trim_blocks = True
+    env.lstrip_blocks = True
     env.add_extension("jinja2.ext.i18n")
     # Context-aware callables: each render uses the language in its own context, so concurrent
     # requests in different languages never share state.

@@ -126,7 +126,8 @@ async def final_context(generation: dict[str, Any]) -> dict[str, Any]:
 @get("/generations/{gen_id:uuid}", include_in_schema=False)
 async def generation_page(request: Request[Any, Any, Any], gen_id: FromPath[uuid.UUID]) -> Template:
     generation = await _generation(gen_id)
-    live = jobs_of(request).events.has(str(gen_id))
+    running = generation["status"] in ("queued", "running")
+    live = running and jobs_of(request).events.has(str(gen_id))
     context = {} if live else await final_context(generation)
     return page(
         request,
