@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -198,4 +199,94 @@ def test_screenshots_at_tablet_and_phone_sizes(
         page.screenshot(path=str(artifacts / name), full_page=name.startswith("cocktail"))
         assert (artifacts / name).stat().st_size > 10_000
         page.close()
+    assert console_errors == []
+
+
+@pytest.fixture(scope="module")
+def wish_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    """barapp serve talking to a fake Ollama that writes at a readable pace."""
+    from tests.fake_ollama import FakeOllama, Scenario
+
+    fake = FakeOllama(Scenario(ttft=0.3, tokens_per_second=25), models=["llama3.1:8b"])
+    fake.start()
+    home = tmp_path_factory.mktemp("wish")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{home}/wish.sqlite3",
+        "MEDIA_DIR": str(home / "media"),
+        "OLLAMA_HOST": fake.host,
+        "DEFAULT_LANGUAGE": "en",
+    }
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "barapp", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("barapp serve did not start")
+            time.sleep(0.2)
+        yield url, fake
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        fake.stop()
+
+
+def test_a_wish_fills_the_card_live_and_resumes_after_a_reload(
+    browser: Any, wish_server: tuple[str, Any], artifacts: Path, console_errors: list[str]
+) -> None:
+    from tests.fake_ollama import cocktail_document
+
+    url, _ = wish_server
+    expected = cocktail_document()
+    page = open_page(browser, console_errors, viewport=TABLET)
+    page.goto(f"{url}/generate")
+    page.fill("#wish", "something fresh with gin and basil for a summer evening")
+    assert page.inner_text("#wish-count") == "55 / 500"
+    page.click("button[type=submit]")
+
+    names: list[str] = []
+    counts: list[int] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(counts) < 400:
+        if page.locator(".live-name").count():
+            name = page.inner_text(".live-name")
+            if name and (not names or names[-1] != name):
+                names.append(name)
+            count = page.locator(".live-card .ingredients li").count()
+            if not counts or counts[-1] != count:
+                counts.append(count)
+            if count >= 2:
+                break
+        time.sleep(0.02)
+    # The name appeared in several steps, each a beginning of the final name...
+    assert len(names) >= 2, names
+    assert all(expected["name"].startswith(n.strip()) for n in names), names
+    # ...and the ingredients one by one.
+    assert counts[-2:] == [1, 2], counts
+    page.screenshot(path=str(artifacts / "wish-streaming-tablet.png"))
+    assert page.evaluate("location.pathname").startswith("/generations/")
+
+    # A reload mid-stream replays the stream from its start into an empty card: no duplicates.
+    page.reload()
+    page.wait_for_selector(".result-done", timeout=30_000)
+    assert page.inner_text(".live-name") == expected["name"]
+    assert page.locator(".live-card .ingredients li").count() == len(expected["ingredients"])
+    assert page.locator(".live-card .steps li").count() == len(expected["steps"])
+    page.screenshot(path=str(artifacts / "wish-done-tablet.png"), full_page=True)
+    link = page.locator(".result-done a.card-link")
+    link.click()
+    page.wait_for_url(re.compile(r".*/cocktails/[0-9a-f-]{36}$"))
+    assert page.inner_text(".cocktail-name") == expected["name"]
     assert console_errors == []

@@ -83,8 +83,14 @@ async def generate(request: HTMXRequest, data: Form) -> Template | Redirect:
         return await _refuse(request, 503, "busy", wish, model)
     if not request.htmx:
         return Redirect(f"/generations/{gen_id}", status_code=303)
-    generation = {"id": gen_id}
-    return page(request, "_generation.html", generation=generation, live=True)
+    # The address bar follows the wish: a reload (or a shared link) finds it at its own page.
+    return page(
+        request,
+        "_generation.html",
+        headers={"HX-Push-Url": f"/generations/{gen_id}"},
+        generation={"id": gen_id},
+        live=True,
+    )
 
 
 async def _refuse(request: HTMXRequest, status: int, error: str, wish: str, model: str) -> Template:
