@@ -131,3 +131,15 @@ async def client(database: Settings) -> AsyncIterator[httpx.AsyncClient]:
 def artifacts() -> Iterator[Path]:
     ARTIFACTS.mkdir(exist_ok=True)
     yield ARTIFACTS
+
+
+from tests.fake_ollama import FakeOllama  # noqa: E402
+
+
+@pytest.fixture
+def fake_ollama() -> Iterator[FakeOllama]:
+    """A fake Ollama server (tests/fake_ollama.py) on a free port of 127.0.0.1, "ok" scenario.
+    Point the app at `fake_ollama.url` (OLLAMA_HOST); script it with
+    `fake_ollama.set_scenario("invalid_json", "ok")`; assert on `fake_ollama.last_chat.body`."""
+    with FakeOllama() as fake:
+        yield fake

@@ -290,3 +290,22 @@ def test_a_wish_fills_the_card_live_and_resumes_after_a_reload(
     page.wait_for_url(re.compile(r".*/cocktails/[0-9a-f-]{36}$"))
     assert page.inner_text(".cocktail-name") == expected["name"]
     assert console_errors == []
+
+
+def test_closing_the_tab_mid_stream_still_saves_the_cocktail(
+    browser: Any, wish_server: tuple[str, Any]
+) -> None:
+    url, _ = wish_server
+    before = httpx.get(f"{url}/cocktails").text.count('class="card"')
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{url}/generate")
+    page.fill("#wish", "un cocktail frais au basilic")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".live-card .ingredients li", timeout=20_000)
+    page.close()  # the guest walks away mid-stream
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if httpx.get(f"{url}/cocktails").text.count('class="card"') == before + 1:
+            break
+        time.sleep(0.3)
+    assert httpx.get(f"{url}/cocktails").text.count('class="card"') == before + 1

@@ -25,10 +25,8 @@ WISH = "something fresh with gin and basil for a summer evening"
 
 @pytest.fixture
 def fake() -> Iterator[FakeOllama]:
-    server = FakeOllama("ok", models=["llama3.1:8b", "qwen2.5:7b"])
-    server.start()
-    yield server
-    server.stop()
+    with FakeOllama("ok", models=["llama3.1:8b", "qwen2.5:7b"]) as server:
+        yield server
 
 
 @pytest.fixture
@@ -381,3 +379,50 @@ async def test_a_hostile_model_is_shown_as_text_in_the_stream_and_on_every_page(
     for url in ("/cocktails", f"/cocktails/{cocktail['id']}", f"/generations/{gen_id}"):
         html = (await http.get(url)).text
         assert "<script>alert(2)" not in html and "<img src=x" not in html, url
+
+
+async def test_a_cold_model_that_never_answers_times_out_clearly(
+    database: Settings, fake: FakeOllama
+) -> None:
+    fake.set_scenario(scenario("ok", ttft=3.0))
+    settings = dataclasses.replace(database, ollama_host=fake.host, ollama_first_token_timeout=0.5)
+    app = create_app(settings)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://t",
+        headers={"accept-language": "en"},
+    ) as client:
+        gen_id = await wish(client)
+        await finished(app)
+        events = await events_of(client, gen_id)
+    assert "took too long to answer" in next(e["data"] for e in events if e["event"] == "result")
+    assert (await generation(gen_id))["error"].startswith("first_token_timeout")
+
+
+async def test_shutdown_marks_running_wishes_interrupted(
+    http: httpx.AsyncClient, wish_app: Any, fake: FakeOllama
+) -> None:
+    fake.set_scenario(scenario("ok", tokens_per_second=20))
+    gen_id = await wish(http)
+    await asyncio.sleep(0.4)
+    await wish_app.state.jobs.shutdown()
+    record = await generation(gen_id)
+    assert record["status"] == "interrupted"
+    events = await events_of(http, gen_id)
+    assert "Your wish is kept." in next(e["data"] for e in events if e["event"] == "result")
+    assert await Cocktail.count() == 0
+
+
+async def test_again_reruns_the_same_wish(http: httpx.AsyncClient, wish_app: Any) -> None:
+    gen_id = await wish(http, "un cocktail au basilic", model="qwen2.5:7b")
+    await finished(wish_app)
+    result = next(e["data"] for e in await events_of(http, gen_id) if e["event"] == "result")
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', result))
+    assert form == {"wish": "un cocktail au basilic", "model": "qwen2.5:7b"}
+    again = await wish(http, form["wish"], form["model"])
+    await finished(wish_app)
+    assert again != gen_id
+    assert (await generation(again))["wish"] == "un cocktail au basilic"
+    assert await Cocktail.count() == 2
+    slugs = sorted(r["slug"] for r in await Cocktail.select(Cocktail.slug))
+    assert slugs[1] == slugs[0] + "-2"  # same name, distinct pages
