@@ -52,6 +52,7 @@ class Jobs:
         self.events = events
         self.render = render
         self.queue = FairQueue(settings.ollama_concurrency, settings.ollama_max_queue)
+        self.ollama = llm.Ollama(settings)
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.stopping: set[str] = set()
 
@@ -88,6 +89,7 @@ class Jobs:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.ollama.close()
 
     # The job ---------------------------------------------------------------------------
 
@@ -133,7 +135,7 @@ class Jobs:
             first_token_at: datetime | None = None
             try:
                 async for fragment in llm.stream_answer(
-                    self.settings, model, prompt.messages(wish, self.settings.bar_name), stats
+                    self.ollama, model, prompt.messages(wish, self.settings.bar_name), stats
                 ):
                     if first_token_at is None:
                         first_token_at = now()

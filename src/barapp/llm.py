@@ -5,6 +5,7 @@ page can explain."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -48,26 +49,59 @@ class Stats:
 
 def client(settings: Settings, read_timeout: float | None = None) -> ollama.AsyncClient:
     # The client has no timeout at all by default. The read timeout is the longest silence
-    # between two bytes: before the first token that is the model loading.
+    # between two bytes: before the first token that is the model loading. httpx's default
+    # pool (100 connections) would make wishes past the 100th wait for a free connection.
     timeout = httpx.Timeout(
         connect=5.0,
         read=read_timeout or settings.ollama_first_token_timeout,
         write=30.0,
         pool=5.0,
     )
-    return ollama.AsyncClient(host=settings.ollama_base_url, timeout=timeout)
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=20)
+    return ollama.AsyncClient(host=settings.ollama_base_url, timeout=timeout, limits=limits)
 
 
-async def installed_models(settings: Settings) -> list[str]:
-    """Models Ollama has, restricted to OLLAMA_MODELS when set. Raises LLMFailure."""
-    try:
-        listing = await client(settings, read_timeout=5.0).list()
-    except (ollama.ResponseError, ConnectionError, httpx.TransportError) as exc:
-        raise _failure(exc, first=True) from exc
-    names = sorted(str(m.model) for m in listing.models if m.model)
-    if settings.ollama_models:
-        names = [n for n in settings.ollama_models if n in names]
-    return names
+class Ollama:
+    """One bar's connection to Ollama: clients made once (an httpx client costs milliseconds
+    to build) and the model list cached briefly (the wish page and every wish ask for it)."""
+
+    MODELS_TTL = 5.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._chat: ollama.AsyncClient | None = None
+        self._list: ollama.AsyncClient | None = None
+        self._models: tuple[float, list[str]] | None = None
+
+    @property
+    def chat_client(self) -> ollama.AsyncClient:
+        if self._chat is None:
+            self._chat = client(self.settings)
+        return self._chat
+
+    async def models(self) -> list[str]:
+        """Models Ollama has, restricted to OLLAMA_MODELS when set. Raises LLMFailure."""
+        now = time.monotonic()
+        if self._models and now - self._models[0] < self.MODELS_TTL:
+            return self._models[1]
+        if self._list is None:
+            self._list = client(self.settings, read_timeout=5.0)
+        try:
+            listing = await self._list.list()
+        except (ollama.ResponseError, ConnectionError, httpx.TransportError) as exc:
+            self._models = None
+            raise _failure(exc, first=True) from exc
+        names = sorted(str(m.model) for m in listing.models if m.model)
+        if self.settings.ollama_models:
+            names = [n for n in self.settings.ollama_models if n in names]
+        self._models = (now, names)
+        return names
+
+    async def close(self) -> None:
+        for each in (self._chat, self._list):
+            if each is not None:
+                await each.close()
+        self._chat = self._list = None
 
 
 async def warm_up(settings: Settings) -> None:
@@ -78,12 +112,13 @@ async def warm_up(settings: Settings) -> None:
 
 
 async def stream_answer(
-    settings: Settings, model: str, messages: list[dict[str, str]], stats: Stats
+    connection: Ollama, model: str, messages: list[dict[str, str]], stats: Stats
 ) -> AsyncIterator[str]:
     """The answer's text fragments as Ollama writes them; `stats` is filled at the end."""
+    settings = connection.settings
     first = True
     try:
-        chunks = await client(settings).chat(
+        chunks = await connection.chat_client.chat(
             model=model,
             messages=messages,
             stream=True,

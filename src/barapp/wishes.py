@@ -33,7 +33,7 @@ async def offered_models(request: Request[Any, Any, Any]) -> tuple[list[str], bo
     """The models guests may pick, and whether Ollama is down (then: the configured ones)."""
     settings = settings_of(request)
     try:
-        models = await llm.installed_models(settings)
+        models = await jobs_of(request).ollama.models()
     except llm.LLMFailure:
         fallback = list(settings.ollama_models) or [settings.ollama_default_model]
         return fallback, True
