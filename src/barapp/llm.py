@@ -100,7 +100,7 @@ class Ollama:
     async def close(self) -> None:
         for each in (self._chat, self._list):
             if each is not None:
-                await each.close()
+                await each.close()  # type: ignore[no-untyped-call]
         self._chat = self._list = None
 
 
