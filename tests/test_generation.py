@@ -426,3 +426,15 @@ async def test_again_reruns_the_same_wish(http: httpx.AsyncClient, wish_app: Any
     assert await Cocktail.count() == 2
     slugs = sorted(r["slug"] for r in await Cocktail.select(Cocktail.slug))
     assert slugs[1] == slugs[0] + "-2"  # same name, distinct pages
+
+
+async def test_warm_up_asks_ollama_to_load_the_default_model(
+    database: Settings, fake: FakeOllama
+) -> None:
+    from barapp import llm
+
+    await llm.warm_up(dataclasses.replace(database, ollama_host=fake.host))
+    load = fake.last_chat.body
+    assert load["model"] == "llama3.1:8b"
+    assert load["messages"] == []
+    assert load["keep_alive"] == "30m"
