@@ -85,9 +85,12 @@ def parse_sse(body: str) -> list[dict[str, str]]:
 
 async def events_of(http: httpx.AsyncClient, gen_id: str, last: int = 0) -> list[dict[str, str]]:
     headers = {"last-event-id": str(last)} if last else {}
+    headers["accept-encoding"] = "gzip"
     response = await http.get(f"/generations/{gen_id}/events", headers=headers)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
+    # Streams are not compressed: each open one would keep a compressor in memory.
+    assert "content-encoding" not in response.headers
     return parse_sse(response.text)
 
 

@@ -51,6 +51,7 @@ class MemoryEventLog:
     def __init__(self, keep_seconds: float = 900.0) -> None:
         self._streams: dict[str, _Stream] = {}
         self._keep = keep_seconds
+        self._swept = time.monotonic()
 
     def open(self, stream: str) -> None:
         self._streams.setdefault(stream, _Stream())
@@ -89,6 +90,10 @@ class MemoryEventLog:
 
     def _forget_old(self) -> None:
         now = time.monotonic()
+        # A sweep looks at every log: at most once a second, not on every event.
+        if now - self._swept < 1.0:
+            return
+        self._swept = now
         old = [
             key
             for key, log in self._streams.items()

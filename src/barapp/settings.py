@@ -44,7 +44,7 @@ class Settings:
     """Optional comma-separated allow-list of models guests may pick; empty means every model
     Ollama has installed."""
 
-    ollama_concurrency: int = field(default=1, metadata={"min": 1, "max": 64})
+    ollama_concurrency: int = field(default=1, metadata={"min": 1, "max": 10_000})
     """How many wishes talk to Ollama at once (Ollama's own OLLAMA_NUM_PARALLEL defaults to 1);
     the others wait in order and see their place in the queue."""
 
