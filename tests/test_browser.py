@@ -5,6 +5,7 @@ Screenshots land in test-artifacts/ for a person to look at.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -47,27 +48,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("live")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{home}/live.sqlite3",
-        "MEDIA_DIR": str(home / "media"),
-        "BAR_NAME": "Le Zinc",
-        "DEFAULT_LANGUAGE": "en",
-    }
-    menu = json.loads((ROOT / "examples" / "house-menu.json").read_text())
-    menu += [
-        cocktail_doc(f"Evening Sour {i:02d}", created_at=f"2026-06-{i + 1:02d}T20:00:00+00:00")
-        for i in range(25)
-    ]
-    (home / "menu.json").write_text(json.dumps(menu))
-    python = [sys.executable, "-m", "barapp"]
-    subprocess.run([*python, "import", str(home / "menu.json")], env=env, check=True, timeout=60)
+@contextlib.contextmanager
+def serve(env: dict[str, str]) -> Iterator[str]:
+    """`barapp serve` in a subprocess on a free port, ready when /healthz answers."""
     port = free_port()
     server = subprocess.Popen(
-        [*python, "serve", "--port", str(port)],
+        [sys.executable, "-m", "barapp", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -88,6 +74,28 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{home}/live.sqlite3",
+        "MEDIA_DIR": str(home / "media"),
+        "BAR_NAME": "Le Zinc",
+        "DEFAULT_LANGUAGE": "en",
+    }
+    menu = json.loads((ROOT / "examples" / "house-menu.json").read_text())
+    menu += [
+        cocktail_doc(f"Evening Sour {i:02d}", created_at=f"2026-06-{i + 1:02d}T20:00:00+00:00")
+        for i in range(25)
+    ]
+    (home / "menu.json").write_text(json.dumps(menu))
+    python = [sys.executable, "-m", "barapp"]
+    subprocess.run([*python, "import", str(home / "menu.json")], env=env, check=True, timeout=60)
+    with serve(env) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -217,29 +225,10 @@ def wish_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         "OLLAMA_HOST": fake.host,
         "DEFAULT_LANGUAGE": "en",
     }
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "barapp", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("barapp serve did not start")
-            time.sleep(0.2)
-        yield url, fake
+        with serve(env) as url:
+            yield url, fake
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         fake.stop()
 
 

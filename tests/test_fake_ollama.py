@@ -16,6 +16,7 @@ import httpx
 import ollama
 import pytest
 
+from barapp import prompt
 from tests.fake_ollama import (
     ERR_BUSY,
     ERR_RUNNER_STOPPED,
@@ -31,41 +32,8 @@ from tests.fake_ollama import (
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
-# A copy of the app's answer schema (kept here so this file tests the fake, not the app).
-TEXT = {"type": "string"}
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "kind": {"type": "string", "enum": ["cocktail", "off_topic"]},
-        "message": TEXT,
-        "name": TEXT,
-        "description": TEXT,
-        "glass": TEXT,
-        "garnish": TEXT,
-        "image_prompt": TEXT,
-        "alcoholic": {"type": "boolean"},
-        "ingredients": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "name": TEXT,
-                    "amount": {"type": ["number", "null"]},
-                    "unit": TEXT,
-                    "note": TEXT,
-                },
-                "required": ["name", "amount", "unit", "note"],
-            },
-        },
-        "steps": {"type": "array", "items": TEXT},
-        "music": {
-            "type": "object",
-            "properties": {"title": TEXT, "artist": TEXT},
-            "required": ["title", "artist"],
-        },
-    },
-}
-SCHEMA["required"] = list(SCHEMA["properties"])
+# The app's own answer schema: the fake must answer what the app really asks.
+SCHEMA = prompt.SCHEMA
 MODEL = "llama3.1:8b"
 WISH = [
     {"role": "system", "content": "You are the head bartender. Answer with JSON only."},
