@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 _TEST_HOME = tempfile.mkdtemp(prefix="barapp-tests-")
@@ -114,16 +115,20 @@ async def database(settings: Settings) -> Settings:
     return settings
 
 
+def app_client(app: Any, lang: str = "en") -> httpx.AsyncClient:
+    """An HTTP client for `app` in the test's own event loop (Litestar's test client runs the
+    app in another thread's loop, where a PostgreSQL connection made here could not be used).
+    No lifespan: queries open their own connections, as they do before the pool starts."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        headers={"accept-language": lang},
+    )
+
+
 @pytest.fixture
 async def client(database: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    # In the test's own event loop (Litestar's test client runs the app in another thread's
-    # loop, where a PostgreSQL connection made here could not be used). No lifespan: queries
-    # open their own connections, as they do before the pool starts.
-    app = create_app(database)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", headers={"accept-language": "en"}
-    ) as http:
+    async with app_client(create_app(database)) as http:
         yield http
 
 

@@ -18,6 +18,7 @@ from barapp.generation import mark_interrupted
 from barapp.prompt import SCHEMA
 from barapp.settings import Settings
 from barapp.tables import Cocktail, Generation
+from tests.conftest import app_client
 from tests.fake_ollama import FakeOllama, Scenario, cocktail_document, scenario
 
 WISH = "something fresh with gin and basil for a summer evening"
@@ -252,11 +253,7 @@ async def test_every_failure_is_explained_kept_for_retry_and_saves_nothing(
 
 async def test_ollama_unreachable(database: Settings) -> None:
     app = create_app(dataclasses.replace(database, ollama_host="127.0.0.1:9"))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://t",
-        headers={"accept-language": "fr"},
-    ) as client:
+    async with app_client(app, "fr") as client:
         form = await client.get("/generate")
         assert "L'IA du bar ne répond pas pour le moment." in form.text
         assert "http://127.0.0.1:9" in form.text
@@ -320,11 +317,7 @@ async def test_the_queue_tells_each_guest_their_place_and_refuses_past_its_lengt
         database, ollama_host=fake.host, ollama_concurrency=1, ollama_max_queue=2
     )
     app = create_app(settings)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://t",
-        headers={"accept-language": "en"},
-    ) as client:
+    async with app_client(app) as client:
         ids = [await wish(client, "wish number 0")]
         await asyncio.sleep(0.3)  # the first one is with Ollama; two may wait
         ids += [await wish(client, f"wish number {i}") for i in (1, 2)]
@@ -390,11 +383,7 @@ async def test_a_cold_model_that_never_answers_times_out_clearly(
     fake.set_scenario(scenario("ok", ttft=3.0))
     settings = dataclasses.replace(database, ollama_host=fake.host, ollama_first_token_timeout=0.5)
     app = create_app(settings)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://t",
-        headers={"accept-language": "en"},
-    ) as client:
+    async with app_client(app) as client:
         gen_id = await wish(client)
         await finished(app)
         events = await events_of(client, gen_id)
