@@ -34,7 +34,7 @@ class EventLog(Protocol):
 
     def has(self, stream: str) -> bool: ...
 
-    def follow(self, stream: str, after: int = 0) -> AsyncIterator[Event]: ...
+    def follow(self, stream: str, after: int = 0) -> AsyncIterator[list[Event]]: ...
 
 
 @dataclass
@@ -73,19 +73,21 @@ class MemoryEventLog:
     def has(self, stream: str) -> bool:
         return stream in self._streams
 
-    async def follow(self, stream: str, after: int = 0) -> AsyncIterator[Event]:
-        """Events after `after`, then live ones until the terminal event. The stream must exist
-        (`has`): an unknown one is answered from the database, not waited for."""
+    async def follow(self, stream: str, after: int = 0) -> AsyncIterator[list[Event]]:
+        """Events after `after`, then live ones until the terminal event, in batches of what
+        is there when the reader asks (a reader that fell behind catches up in one write).
+        The stream must exist (`has`): an unknown one is answered from the database."""
         log = self._streams[stream]
         position = max(after, 0)
         while True:
             changed = log.changed
-            while position < len(log.events):
-                event = log.events[position]
-                position += 1
-                yield event
-                if event.terminal:
+            if position < len(log.events):
+                batch = log.events[position:]
+                position += len(batch)
+                yield batch
+                if batch[-1].terminal:
                     return
+                continue
             await changed.wait()
 
     def _forget_old(self) -> None:

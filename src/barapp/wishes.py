@@ -155,10 +155,12 @@ async def generation_events(
     except ValueError:
         after = 0
 
-    async def replay() -> AsyncIterator[ServerSentEvent]:
+    async def replay() -> AsyncIterator[ServerSentEvent | bytes]:
         if events.has(key):
-            async for event in events.follow(key, after):
-                yield ServerSentEvent(data=event.data, event=event.name, id=str(event.id))
+            async for batch in events.follow(key, after):
+                yield b"".join(
+                    ServerSentEvent(data=e.data, event=e.name, id=str(e.id)).encode() for e in batch
+                )
             return
         # The job ended long ago (or in another process): its final state, then the end.
         generation = await _generation(gen_id)
