@@ -15,12 +15,18 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from barapp import db, health, i18n, llm, pages, wishes
+from barapp import db, health, i18n, llm, media, pages, picture_routes, pictures, wishes
 from barapp.eventlog import MemoryEventLog
 from barapp.generation import Jobs, mark_interrupted
 from barapp.paths import STATIC, TEMPLATES
 from barapp.rendering import error_page
 from barapp.settings import Settings, load_settings
+
+
+def configure_templates(env: Any) -> None:
+    i18n.configure_jinja(env)
+    env.filters["thumb"] = media.thumb_name
+    env.filters["provider_name"] = lambda key: pictures.PROVIDER_NAMES.get(key, key)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -41,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def generations(app: Litestar) -> AsyncIterator[None]:
         # Wishes left queued or running by a crash will never finish: say so.
         await mark_interrupted()
+        await pictures.mark_interrupted()
         if settings.ollama_warm_up:
             warm = asyncio.create_task(llm.warm_up(settings))
             warm.add_done_callback(lambda t: t.cancelled() or t.exception())
@@ -67,19 +74,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 cache_control=CacheControlHeader(max_age=24 * 3600, public=True),
                 include_in_schema=False,
             ),
-            # Pictures are content-addressed (their name changes with their bytes): cache hard.
-            create_static_files_router(
-                path="/media",
-                directories=[settings.media_dir],
-                name="media",
-                cache_control=CacheControlHeader(max_age=365 * 24 * 3600, public=True),
-                include_in_schema=False,
-            ),
+            picture_routes.media_file,
+            picture_routes.illustration_svg,
+            picture_routes.picture_state,
+            picture_routes.redraw_picture,
         ],
         template_config=TemplateConfig(
             directory=TEMPLATES,
             engine=JinjaTemplateEngine,
-            engine_callback=lambda engine: i18n.configure_jinja(engine.engine),
+            engine_callback=lambda engine: configure_templates(engine.engine),
         ),
         plugins=[HTMXPlugin()],
         # Not the live streams: each open one would keep a compressor (measured: +128 MB per

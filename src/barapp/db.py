@@ -137,6 +137,14 @@ def _writer() -> _Writer:
         return _the_writer
 
 
+def shielded() -> contextlib.AbstractContextManager[Any]:
+    """A block whose writes finish even when its task is being cancelled (a stopped or
+    interrupted job must still record how it ended)."""
+    import anyio
+
+    return anyio.CancelScope(shield=True)
+
+
 async def migrate() -> None:
     """Apply every pending migration from the top-level migrations/ folder."""
     response = await run_forwards(app_name="all", migration_id="all", fake=False)

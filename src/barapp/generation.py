@@ -7,17 +7,17 @@ the SSE endpoint only relays them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import escape
 
-from barapp import db, llm, prompt
+from barapp import db, llm, pictures, prompt
 from barapp.eventlog import EventLog
 from barapp.jsonstream import JSONStream, JSONStreamError, StringDelta, ValueDone
 from barapp.queue import FairQueue
@@ -44,6 +44,16 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass
+class _Job:
+    """What one wish's job holds besides its stream: the picture being drawn, the saved
+    cocktail (from then on a cancellation only loses the picture)."""
+
+    gen_id: str
+    picture: asyncio.Task[dict[str, str]] | None = None
+    cocktail: dict[str, Any] | None = None
+
+
 class Jobs:
     """The running generations of this process."""
 
@@ -53,6 +63,7 @@ class Jobs:
         self.render = render
         self.queue = FairQueue(settings.ollama_concurrency, settings.ollama_max_queue)
         self.ollama = llm.Ollama(settings)
+        self.pictures = pictures.Pictures(pictures.Painter(settings))
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.stopping: set[str] = set()
 
@@ -87,6 +98,7 @@ class Jobs:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.pictures.shutdown()
         await self.ollama.close()
 
     # The job ---------------------------------------------------------------------------
@@ -100,6 +112,7 @@ class Jobs:
             "model": model,
         }
         stream = _Emitter(self.events, gen_id, self.render, ctx)
+        job = _Job(gen_id)
         try:
             stream.status("queued", place=0)
             await self.queue.wait_turn(gen_id, lambda place: stream.status("queued", place=place))
@@ -107,28 +120,38 @@ class Jobs:
             # to Ollama (measured: 5-10 ms of the time to the first visible word).
             stream.started_at = now()
             stream.status("thinking")
-            document, stats, first_token_at = await self._answer(stream, wish, model)
-            await self._finish(gen_id, stream, document, stats, first_token_at, wish, model, lang)
+            document, stats, first_token_at = await self._answer(stream, job, wish, model)
+            await self._finish(
+                gen_id, stream, job, document, stats, first_token_at, wish, model, lang
+            )
         except llm.LLMFailure as failure:
             await self._fail(gen_id, stream, "failed", failure.reason, str(failure))
         except asyncio.CancelledError:
             status = "stopped" if gen_id in self.stopping else "interrupted"
             # The job is being cancelled: the record and the last event must still be written.
-            with anyio_shield():
-                await self._fail(gen_id, stream, status, status, "")
+            with db.shielded():
+                if job.cocktail is None:
+                    await self._fail(gen_id, stream, status, status, "")
+                else:  # the drink is saved; only its picture is lost
+                    await pictures.save_interrupted(str(job.cocktail["id"]))
+                    stream.picture({**job.cocktail, **pictures.INTERRUPTED_COLUMNS})
+                    stream.close()
             raise
         except Exception as exc:
             log.exception("generation %s crashed", gen_id)
             await self._fail(gen_id, stream, "failed", "internal", type(exc).__name__)
         finally:
             self.stopping.discard(gen_id)
-            with anyio_shield():
+            if job.picture is not None:
+                job.picture.cancel()  # nothing will show or keep it now
+            with db.shielded():
                 await self.queue.leave(gen_id)
 
     async def _answer(
-        self, stream: _Emitter, wish: str, model: str
+        self, stream: _Emitter, job: _Job, wish: str, model: str
     ) -> tuple[dict[str, Any], llm.Stats, datetime | None]:
-        """The model's answer as a validated document; one retry when it breaks the format."""
+        """The model's answer as a validated document; one retry when it breaks the format.
+        The picture starts as soon as the image prompt is written (job.picture)."""
         for attempt in (1, 2):
             stats = llm.Stats()
             parser = JSONStream()
@@ -140,7 +163,12 @@ class Jobs:
                     if first_token_at is None:
                         first_token_at = now()
                         stream.status("writing")
-                    stream.relay(parser.feed(fragment))
+                    parsed = parser.feed(fragment)
+                    stream.relay(parsed)
+                    if job.picture is None and self.pictures.painter.enabled:
+                        image_prompt = _image_prompt(parsed)
+                        if image_prompt:
+                            job.picture = self.pictures.start(image_prompt)
                 document = parser.close()
                 return _checked(document), stats, first_token_at
             except (JSONStreamError, InvalidOutput) as exc:
@@ -148,12 +176,16 @@ class Jobs:
                     raise llm.LLMFailure(llm.INVALID_OUTPUT, str(exc)) from exc
                 log.info("invalid answer from %s, retrying: %s", model, exc)
                 stream.restart()
+                if job.picture is not None:  # the next answer brings its own image prompt
+                    job.picture.cancel()
+                    job.picture = None
         raise AssertionError("unreachable")
 
     async def _finish(
         self,
         gen_id: str,
         stream: _Emitter,
+        job: _Job,
         document: dict[str, Any],
         stats: llm.Stats,
         first_token_at: datetime | None,
@@ -176,6 +208,11 @@ class Jobs:
             return
         record = _record(document, wish, model, lang)
         values: dict[Any, Any] = to_row(record)
+        picture, job.picture = job.picture, None
+        if picture is not None and picture.done() and not picture.cancelled():
+            values.update(picture.result())
+        elif picture is not None:
+            values.update(image_status="pending", image_provider=self.pictures.painter.provider)
 
         async def save() -> None:
             values.update(id=uuid.uuid4(), slug=await _free_slug(record.name), created_at=now())
@@ -184,9 +221,24 @@ class Jobs:
                 {Generation.status: "done", Generation.cocktail: values["id"], **_columns(timings)}
             ).where(Generation.id == uuid.UUID(gen_id))
 
-        await db.write(save)
+        try:
+            await db.write(save)
+        except BaseException:
+            if picture is not None:
+                picture.cancel()
+            raise
+        job.cocktail = values
         # The row as written is the card's data: reading it back cost a connection per wish.
-        stream.end("done", cocktail=values)
+        stream.result("done", cocktail=values)
+        if values["image_status"] == "pending":
+            assert picture is not None
+            job.picture = picture  # cancelled with the job from here on
+            columns = await picture
+            job.picture = None
+            await db.write(lambda: pictures.set_columns(str(values["id"]), columns))
+            values.update(columns)
+            stream.picture(values)
+        stream.close()
 
     async def _fail(
         self, gen_id: str, stream: _Emitter, status: str, reason: str, detail: str
@@ -217,12 +269,6 @@ async def mark_interrupted() -> None:
     )
 
 
-def anyio_shield() -> contextlib.AbstractContextManager[Any]:
-    import anyio
-
-    return anyio.CancelScope(shield=True)
-
-
 def _columns(values: dict[str, Any]) -> dict[Any, Any]:
     return {getattr(Generation, key): value for key, value in values.items()}
 
@@ -247,6 +293,13 @@ async def _free_slug(name: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+def _image_prompt(parsed: list[Any]) -> str:
+    for event in parsed:
+        if isinstance(event, ValueDone) and event.path == ("image_prompt",):
+            return str(event.value or "").strip()
+    return ""
 
 
 def _checked(document: Any) -> dict[str, Any]:
@@ -346,9 +399,25 @@ class _Emitter:
         self._send("restart", self.render("_live_card.html", **self.ctx))
 
     def end(self, outcome: str, **context: Any) -> None:
+        self.result(outcome, **context)
+        self.close()
+
+    def result(self, outcome: str, **context: Any) -> None:
         self.flush()
         self._send("status", "")  # the stop button goes
         self._send(
-            "result", self.render("_generation_result.html", outcome=outcome, **context, **self.ctx)
+            "result",
+            self.render(
+                "_generation_result.html",
+                outcome=outcome,
+                live_picture=True,
+                **context,
+                **self.ctx,
+            ),
         )
+
+    def picture(self, cocktail: dict[str, Any]) -> None:
+        self._send("picture", self.render("_picture.html", cocktail=cocktail, **self.ctx))
+
+    def close(self) -> None:
         self._send("end", "", terminal=True)

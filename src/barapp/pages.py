@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
@@ -14,8 +13,8 @@ from litestar.response import Redirect, Template
 
 from barapp import i18n
 from barapp.gallery import ALCOHOL, SORTS, GalleryQuery, fetch_page, known_models
+from barapp.picture_routes import can_redraw, visible_cocktail
 from barapp.rendering import page
-from barapp.tables import Cocktail
 
 
 @get("/", include_in_schema=False)
@@ -40,17 +39,16 @@ async def gallery(request: HTMXRequest) -> Template:
 
 @get("/cocktails/{ident:str}", include_in_schema=False)
 async def cocktail_page(request: Request[Any, Any, Any], ident: FromPath[str]) -> Template:
-    select = Cocktail.select().where(Cocktail.visibility == "visible")
-    try:
-        select = select.where(Cocktail.id == uuid.UUID(ident))
-    except ValueError:
-        select = select.where(Cocktail.slug == ident)
-    cocktail = await select.first().output(load_json=True)
-    if cocktail is None:
-        raise NotFoundException()
+    cocktail = await visible_cocktail(ident)
     music = f"{cocktail['music_title']} {cocktail['music_artist']}".strip()
     music_url = f"https://www.youtube.com/results?search_query={quote_plus(music)}"
-    return page(request, "cocktail.html", cocktail=cocktail, music_url=music_url)
+    return page(
+        request,
+        "cocktail.html",
+        cocktail=cocktail,
+        music_url=music_url,
+        can_redraw=can_redraw(request),
+    )
 
 
 @get("/language/{lang:str}", include_in_schema=False)

@@ -18,10 +18,10 @@ SCHEMA: dict[str, Any] = {
         "kind": {"type": "string", "enum": ["cocktail", "off_topic"]},
         "message": TEXT,
         "name": TEXT,
-        "description": TEXT,
         "glass": TEXT,
         "garnish": TEXT,
         "image_prompt": TEXT,
+        "description": TEXT,
         "alcoholic": {"type": "boolean"},
         "ingredients": {
             "type": "array",
@@ -47,10 +47,10 @@ SCHEMA: dict[str, Any] = {
         "kind",
         "message",
         "name",
-        "description",
         "glass",
         "garnish",
         "image_prompt",
+        "description",
         "alcoholic",
         "ingredients",
         "steps",
@@ -79,7 +79,7 @@ sentences describing the finished drink for an image generator (glass, colour, i
 setting), consistent with "glass" and "garnish".
 
 Answer with JSON only, following the schema, fields in this order: kind, message, name, \
-description, glass, garnish, image_prompt, alcoholic, ingredients, steps, music.
+glass, garnish, image_prompt, description, alcoholic, ingredients, steps, music.
 - For a cocktail: "kind": "cocktail" and "message": "".
 - If the wish has nothing to do with drinks (a general question, a request for other help), \
 do not make a cocktail: "kind": "off_topic", "message": one short, friendly sentence in the \

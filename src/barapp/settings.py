@@ -20,6 +20,17 @@ from dotenv import dotenv_values
 LANGUAGES = ("fr", "en")
 UNIT_SYSTEMS = ("cl", "ml", "oz")
 IMAGE_PROVIDERS = ("auto", "illustration", "stability", "automatic1111", "openai")
+SDXL_SIZES = (
+    "1024x1024",
+    "1152x896",
+    "1216x832",
+    "1344x768",
+    "1536x640",
+    "640x1536",
+    "768x1344",
+    "832x1216",
+    "896x1152",
+)
 DEFAULT_SQLITE_PATH = "data/barapp.sqlite3"
 
 
@@ -74,14 +85,42 @@ class Settings:
 
     image_provider: str = field(default="auto", metadata={"choices": IMAGE_PROVIDERS})
     """Who draws the pictures: `stability` (SDXL via Stability AI), `automatic1111`, `openai`
-    (any OpenAI-compatible image server), `illustration` (built-in drawing), or `auto`:
-    Stability when STABILITY_API_KEY is set, else the illustration."""
+    (any OpenAI-compatible image server), `illustration` (built-in drawing), or `auto`: the
+    first of Stability (a key is set), AUTOMATIC1111 (SD_WEBUI_URL), OpenAI-compatible
+    (OPENAI_IMAGES_URL), else the illustration."""
 
     stability_api_key: str = field(default="", repr=False)
     """Stability AI API key (`sk-...`), needed for `stability`."""
 
     stability_api_host: str = "https://api.stability.ai"
     """Base URL of the Stability AI API."""
+
+    stability_engine: str = "stable-diffusion-xl-1024-v1-0"
+    """The Stability v1 engine that draws (SDXL 1.0 by default)."""
+
+    sd_webui_url: str = ""
+    """Address of a local AUTOMATIC1111 or Forge server started with `--api`
+    (e.g. `http://127.0.0.1:7860`), for `automatic1111`."""
+
+    openai_images_url: str = ""
+    """Base URL of an OpenAI-compatible image server, up to `/v1`
+    (e.g. LocalAI: `http://127.0.0.1:8080/v1`), for `openai`."""
+
+    openai_images_model: str = "stablediffusion"
+    """The model name the OpenAI-compatible image server knows."""
+
+    openai_images_api_key: str = field(default="", repr=False)
+    """API key for the OpenAI-compatible image server, if it wants one."""
+
+    image_size: str = field(default="1152x896", metadata={"choices": SDXL_SIZES})
+    """Picture size, one SDXL accepts (`1152x896` is close to the cards' 4:3)."""
+
+    image_timeout: float = field(default=120.0, metadata={"min": 5, "max": 1800})
+    """Seconds one picture may take before it is retried or given up."""
+
+    image_retries: int = field(default=2, metadata={"min": 0, "max": 10})
+    """Retries after a busy (429), server (5xx) or timed-out answer, with growing waits; a bad
+    key, no credits or a filtered picture is never retried."""
 
     media_dir: Path = Path("data/media")
     """Folder where pictures of the drinks are kept."""
@@ -117,9 +156,15 @@ class Settings:
     def effective_image_provider(self) -> str:
         if not self.image_gen_enabled:
             return "illustration"
-        if self.image_provider == "auto":
-            return "stability" if self.stability_api_key else "illustration"
-        return self.image_provider
+        if self.image_provider != "auto":
+            return self.image_provider
+        if self.stability_api_key:
+            return "stability"
+        if self.sd_webui_url:
+            return "automatic1111"
+        if self.openai_images_url:
+            return "openai"
+        return "illustration"
 
     @property
     def ollama_base_url(self) -> str:
@@ -189,8 +234,18 @@ def _check(settings: Settings) -> None:
             f"OLLAMA_DEFAULT_MODEL ({settings.ollama_default_model}) must be one of "
             f"OLLAMA_MODELS ({', '.join(settings.ollama_models)})"
         )
-    if urlsplit(settings.stability_api_host).scheme not in ("http", "https"):
-        raise SettingsError("STABILITY_API_HOST must be an http(s):// URL")
+    for name in ("stability_api_host", "sd_webui_url", "openai_images_url"):
+        url = getattr(settings, name)
+        if url and urlsplit(url).scheme not in ("http", "https"):
+            raise SettingsError(f"{env_name(name)} must be an http(s):// URL, got {url!r}")
+    needs = {"stability": "stability_api_key", "automatic1111": "sd_webui_url"}
+    needs["openai"] = "openai_images_url"
+    wanted = needs.get(settings.effective_image_provider)
+    if wanted and not getattr(settings, wanted):
+        raise SettingsError(
+            f"IMAGE_PROVIDER={settings.image_provider} needs {env_name(wanted)} "
+            "(or IMAGE_PROVIDER=illustration)"
+        )
     if not settings.bar_name.strip() or len(settings.bar_name) > 80:
         raise SettingsError("BAR_NAME must be 1 to 80 characters")
 

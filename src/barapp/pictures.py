@@ -1,0 +1,409 @@
+"""Pictures of the drinks from an image service: SDXL through Stability AI's v1 API, a local
+AUTOMATIC1111 / Forge, or an OpenAI-compatible server (LocalAI, stable-diffusion.cpp).
+
+`Painter.paint()` asks the configured service with bounded retries, checks and stores what
+comes back, and always answers with the cocktail's image columns: `ready` with the files, or
+`failed` / `filtered` with a reason the pages explain. It never raises for a service's
+failure: the drink is kept whatever the image service does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from barapp import db, media
+from barapp.settings import Settings
+from barapp.tables import Cocktail
+
+log = logging.getLogger("barapp.pictures")
+
+# Reasons, each explained in templates/_picture_status.html.
+BAD_KEY = "bad_key"
+NO_CREDITS = "no_credits"
+FILTERED = "filtered"
+BUSY = "busy"
+SERVER_ERROR = "server_error"
+TIMEOUT = "timeout"
+UNREACHABLE = "unreachable"
+NOT_IMAGE = "not_image"
+BAD_REQUEST = "bad_request"
+NOT_FOUND = "not_found"
+INTERRUPTED = "interrupted"
+RETRIED = {BUSY, SERVER_ERROR, TIMEOUT, UNREACHABLE}
+
+PROVIDER_NAMES = {
+    "stability": "Stability AI (SDXL)",
+    "automatic1111": "AUTOMATIC1111",
+    "openai": "OpenAI-compatible server",
+}
+NEGATIVE_PROMPT = (
+    "text, letters, watermark, logo, people, hands, blurry, low quality, deformed glass, "
+    "extra glasses, cartoon"
+)
+STYLE = (
+    "Professional cocktail photography, one drink centred on a bar counter, soft warm bar "
+    "lighting, shallow depth of field, realistic."
+)
+
+
+class PictureFailure(Exception):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Request:
+    prompt: str
+    negative: str
+    width: int
+    height: int
+    seed: int
+
+
+Provider = Callable[[httpx.AsyncClient, Settings, Request], Awaitable[bytes]]
+
+
+def full_prompt(image_prompt: str) -> str:
+    return f"{image_prompt.strip()} {STYLE}"[:2000]
+
+
+class Painter:
+    """The bar's image service: one HTTP client for every picture, and the retry policy."""
+
+    # Waits before each retry (seconds), with jitter; tests shorten them.
+    backoff = (2.0, 6.0, 15.0)
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.provider = settings.effective_image_provider
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.provider in PROVIDERS
+
+    @property
+    def model(self) -> str:
+        return {
+            "stability": self.settings.stability_engine,
+            "openai": self.settings.openai_images_model,
+        }.get(self.provider, "")
+
+    async def paint(self, image_prompt: str) -> dict[str, str]:
+        """The image columns of a cocktail whose picture was asked for `image_prompt`."""
+        columns = {"image_provider": self.provider, "image_model": self.model}
+        try:
+            data = await self.draw(image_prompt)
+            stored = await asyncio.to_thread(media.store, self.settings.media_dir, data)
+        except PictureFailure as failure:
+            status = "filtered" if failure.reason == FILTERED else "failed"
+            error = f"{failure.reason}: {failure.detail}"[:2000]
+            log.warning("picture %s: %s", status, error)
+            return {**columns, "image_status": status, "image_file": "", "image_error": error}
+        except media.NotAnImage as exc:
+            error = f"{NOT_IMAGE}: {exc}"[:2000]
+            return {**columns, "image_status": "failed", "image_file": "", "image_error": error}
+        except Exception as exc:  # a bug must not cost the drink: it gets the illustration
+            log.exception("picture crashed")
+            error = f"internal: {type(exc).__name__}"
+            return {**columns, "image_status": "failed", "image_file": "", "image_error": error}
+        return {**columns, "image_status": "ready", "image_file": stored.file, "image_error": ""}
+
+    async def draw(self, image_prompt: str) -> bytes:
+        """The picture's bytes, as the service sent them. Raises PictureFailure."""
+        width, height = (int(n) for n in self.settings.image_size.split("x"))
+        request = Request(
+            full_prompt(image_prompt), NEGATIVE_PROMPT, width, height, random.randrange(2**31)
+        )
+        provider = PROVIDERS[self.provider]
+        retries = self.settings.image_retries
+        for attempt in range(retries + 1):
+            try:
+                async with asyncio.timeout(self.settings.image_timeout):
+                    return await provider(self.client, self.settings, request)
+            except TimeoutError:
+                failure = PictureFailure(
+                    TIMEOUT, f"no picture after {self.settings.image_timeout:g} s"
+                )
+            except httpx.TimeoutException as exc:
+                failure = PictureFailure(TIMEOUT, type(exc).__name__)
+            except httpx.TransportError as exc:
+                failure = PictureFailure(UNREACHABLE, str(exc) or type(exc).__name__)
+            except PictureFailure as exc:
+                failure = exc
+            if failure.reason not in RETRIED or attempt == retries:
+                raise failure
+            wait = self.backoff[min(attempt, len(self.backoff) - 1)]
+            log.info("picture attempt %d: %s; retrying in %.0f s", attempt + 1, failure, wait)
+            await asyncio.sleep(wait * random.uniform(0.8, 1.2))
+        raise AssertionError("unreachable")
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            # The read timeout is a silence limit; the whole picture is bounded by
+            # IMAGE_TIMEOUT above.
+            timeout = httpx.Timeout(self.settings.image_timeout, connect=5.0)
+            self._client = httpx.AsyncClient(timeout=timeout)
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+# The services --------------------------------------------------------------------------
+
+
+async def stability(client: httpx.AsyncClient, settings: Settings, req: Request) -> bytes:
+    host = settings.stability_api_host.rstrip("/")
+    response = await client.post(
+        f"{host}/v1/generation/{settings.stability_engine}/text-to-image",
+        headers={
+            "Authorization": f"Bearer {settings.stability_api_key}",
+            "Accept": "application/json",
+        },
+        json={
+            "text_prompts": [
+                {"text": req.prompt, "weight": 1},
+                {"text": req.negative, "weight": -1},
+            ],
+            "cfg_scale": 7,
+            "width": req.width,
+            "height": req.height,
+            "samples": 1,
+            "steps": 30,
+            "seed": req.seed,
+            "style_preset": "photographic",
+        },
+    )
+    body = _json_or_fail(response)
+    artifacts = body.get("artifacts") if isinstance(body, dict) else None
+    if not artifacts or not isinstance(artifacts[0], dict):
+        raise PictureFailure(NOT_IMAGE, "the answer has no artifacts")
+    artifact = artifacts[0]
+    finish = artifact.get("finishReason", "SUCCESS")
+    if finish == "CONTENT_FILTERED":
+        raise PictureFailure(FILTERED, "Stability's content filter blurred the picture")
+    if finish != "SUCCESS":
+        raise PictureFailure(SERVER_ERROR, f"finishReason {finish}")
+    return _b64(artifact.get("base64"))
+
+
+async def automatic1111(client: httpx.AsyncClient, settings: Settings, req: Request) -> bytes:
+    response = await client.post(
+        f"{settings.sd_webui_url.rstrip('/')}/sdapi/v1/txt2img",
+        json={
+            "prompt": req.prompt,
+            "negative_prompt": req.negative,
+            "steps": 30,
+            "cfg_scale": 7,
+            "width": req.width,
+            "height": req.height,
+            "seed": req.seed,
+        },
+    )
+    body = _json_or_fail(response)
+    images = body.get("images") if isinstance(body, dict) else None
+    if not images:
+        raise PictureFailure(NOT_IMAGE, "the answer has no images")
+    return _b64(images[0])
+
+
+async def openai(client: httpx.AsyncClient, settings: Settings, req: Request) -> bytes:
+    key = settings.openai_images_api_key
+    response = await client.post(
+        f"{settings.openai_images_url.rstrip('/')}/images/generations",
+        headers={"Authorization": f"Bearer {key}"} if key else {},
+        json={
+            "model": settings.openai_images_model,
+            "prompt": req.prompt,
+            "size": f"{req.width}x{req.height}",
+            "n": 1,
+            "response_format": "b64_json",
+        },
+    )
+    body = _json_or_fail(response)
+    data = body.get("data") if isinstance(body, dict) else None
+    if not data or not isinstance(data[0], dict):
+        raise PictureFailure(NOT_IMAGE, "the answer has no data")
+    return _b64(data[0].get("b64_json"))
+
+
+PROVIDERS: dict[str, Provider] = {
+    "stability": stability,
+    "automatic1111": automatic1111,
+    "openai": openai,
+}
+
+
+# Answers ---------------------------------------------------------------------------------
+
+
+def _json_or_fail(response: httpx.Response) -> Any:
+    """The JSON body of a success; any other answer becomes the PictureFailure it means."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if response.is_success:
+        if body is None:
+            kind = response.headers.get("content-type", "?")
+            raise PictureFailure(NOT_IMAGE, f"the answer is not JSON ({kind})")
+        return body
+    raise _failure(response.status_code, body, response.text)
+
+
+def _failure(status: int, body: Any, text: str) -> PictureFailure:
+    message = _message(body) or text[:200].strip() or f"HTTP {status}"
+    code = _code(body)
+    if "moderation" in code or "content_policy" in code or "content_filter" in code:
+        return PictureFailure(FILTERED, message)
+    if status == 402 or "credit" in code or "quota" in code or "payment" in code:
+        return PictureFailure(NO_CREDITS, message)
+    if status in (401, 403):
+        return PictureFailure(BAD_KEY, message)
+    if status == 404:
+        return PictureFailure(NOT_FOUND, message)
+    if status == 429:
+        return PictureFailure(BUSY, message)
+    if status >= 500:
+        return PictureFailure(SERVER_ERROR, f"{status}: {message}")
+    return PictureFailure(BAD_REQUEST, f"{status}: {message}")
+
+
+def _message(body: Any) -> str:
+    if not isinstance(body, dict):
+        return ""
+    inner = body.get("error")
+    if isinstance(inner, dict):  # OpenAI: {"error": {"message", "type", "code"}}
+        return str(inner.get("message") or "")
+    for key in ("message", "errors", "detail", "error"):
+        value = body.get(key)
+        if value:
+            return str(value[0] if isinstance(value, list) and value else value)[:500]
+    return ""
+
+
+def _code(body: Any) -> str:
+    """The machine-readable kind of an error, lower-cased: Stability's `name`, OpenAI's
+    `code` / `type`."""
+    if not isinstance(body, dict):
+        return ""
+    inner = body.get("error")
+    parts = [body.get("name")]
+    if isinstance(inner, dict):
+        parts += [inner.get("code"), inner.get("type")]
+    return " ".join(str(p).lower() for p in parts if p)
+
+
+def _b64(value: Any) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise PictureFailure(NOT_IMAGE, "no picture in the answer")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise PictureFailure(NOT_IMAGE, "the picture is not valid base64") from None
+
+
+# Pictures as jobs ------------------------------------------------------------------------
+
+
+class Pictures:
+    """The pictures being drawn in this process: for new cocktails (started by the
+    generation as soon as the image prompt is written) and redrawn ones (the retry)."""
+
+    def __init__(self, painter: Painter) -> None:
+        self.painter = painter
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.redrawing: dict[str, asyncio.Task[None]] = {}
+
+    def start(self, image_prompt: str) -> asyncio.Task[dict[str, str]]:
+        """Draw now; the task's result is the cocktail's image columns."""
+        task = asyncio.create_task(self.painter.paint(image_prompt), name="picture")
+        self._keep(task)
+        return task
+
+    async def redraw(self, cocktail: dict[str, Any]) -> None:
+        """Mark the cocktail's picture pending and draw it again in the background."""
+        key = str(cocktail["id"])
+        if key in self.redrawing:
+            return
+        await db.write(lambda: set_columns(key, {"image_status": "pending", "image_error": ""}))
+        prompt = cocktail["image_prompt"] or _fallback_prompt(cocktail)
+        task = asyncio.create_task(self._redraw(key, prompt), name=f"picture {key}")
+        self.redrawing[key] = task
+        task.add_done_callback(lambda _: self.redrawing.pop(key, None))
+        self._keep(task)
+
+    async def _redraw(self, key: str, prompt: str) -> None:
+        try:
+            columns = await self.painter.paint(prompt)
+        except asyncio.CancelledError:
+            with db.shielded():
+                await save_interrupted(key)
+            raise
+        await db.write(lambda: set_columns(key, columns))
+
+    def _keep(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def shutdown(self) -> None:
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.painter.close()
+
+
+INTERRUPTED_COLUMNS = {
+    "image_status": "failed",
+    "image_error": f"{INTERRUPTED}: the app stopped while the picture was drawn",
+}
+
+
+async def save_interrupted(key: str) -> None:
+    await db.write(lambda: set_columns(key, INTERRUPTED_COLUMNS))
+
+
+async def mark_interrupted() -> None:
+    """At start-up: pictures a previous process was drawing will never arrive."""
+    await db.write(
+        lambda: Cocktail.update(_columns(INTERRUPTED_COLUMNS)).where(
+            Cocktail.image_status == "pending"
+        )
+    )
+
+
+def _columns(values: dict[str, str]) -> dict[Any, Any]:
+    return {getattr(Cocktail, key): value for key, value in values.items()}
+
+
+def set_columns(key: str, values: dict[str, str]) -> Any:
+    """The update query of a cocktail's image columns (to run in `db.write`)."""
+    return Cocktail.update(_columns(values)).where(Cocktail.id == uuid.UUID(key))
+
+
+def _fallback_prompt(cocktail: dict[str, Any]) -> str:
+    # An imported house recipe may have no image prompt: describe it from what is known.
+    parts = [f"A cocktail called {cocktail['name']}"]
+    if cocktail["glass"]:
+        parts.append(f"served in a {cocktail['glass']}")
+    if cocktail["garnish"]:
+        parts.append(f"garnished with {cocktail['garnish']}")
+    return ", ".join(parts) + "."
