@@ -29,7 +29,9 @@ def picture(width: int = 1152, height: int = 896, fmt: str = "PNG", noisy: bool 
 def test_store_keeps_a_webp_and_a_thumbnail_named_by_content(tmp_path: Path) -> None:
     data = picture()
     stored = media.store(tmp_path, data)
-    assert stored.file.endswith(".webp") and stored.thumb == stored.file.replace(".webp", "-480.webp")
+    assert stored.file.endswith(".webp") and stored.thumb == stored.file.replace(
+        ".webp", "-480.webp"
+    )
     full = Image.open(tmp_path / stored.file)
     thumb = Image.open(tmp_path / stored.thumb)
     assert (full.format, full.size) == ("WEBP", (1152, 896))
@@ -51,7 +53,10 @@ def test_a_busy_picture_still_gets_a_thumbnail_under_60_kb(tmp_path: Path) -> No
         (b"<html><body>502 Bad Gateway</body></html>", "not a readable picture"),
         (b"", "not a readable picture"),
         (picture()[:5000], "not a readable picture"),  # truncated PNG
-        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "not a readable picture"),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "not a readable picture",
+        ),
         (picture(fmt="GIF"), "not a PNG, JPEG or WebP"),
     ],
 )
@@ -65,7 +70,16 @@ def test_what_is_not_a_picture_is_refused_and_nothing_is_written(
 
 @pytest.mark.parametrize(
     "name",
-    ["../secret_key", "..", ".env", "a/b.webp", "x.svg", "x.html", "%2e%2e%2fsecret.webp", "missing.webp"],
+    [
+        "../secret_key",
+        "..",
+        ".env",
+        "a/b.webp",
+        "x.svg",
+        "x.html",
+        "%2e%2e%2fsecret.webp",
+        "missing.webp",
+    ],
 )
 def test_safe_path_refuses_names_barapp_could_not_have_written(tmp_path: Path, name: str) -> None:
     (tmp_path / "x.svg").write_text("<svg/>")
@@ -73,7 +87,9 @@ def test_safe_path_refuses_names_barapp_could_not_have_written(tmp_path: Path, n
     assert media.safe_path(tmp_path, name) is None
 
 
-async def test_media_are_served_with_long_cache_and_nosniff(client: httpx.AsyncClient, database: Any) -> None:
+async def test_media_are_served_with_long_cache_and_nosniff(
+    client: httpx.AsyncClient, database: Any
+) -> None:
     stored = media.store(database.media_dir, picture())
     response = await client.get(f"/media/{stored.thumb}")
     assert response.status_code == 200
@@ -83,7 +99,9 @@ async def test_media_are_served_with_long_cache_and_nosniff(client: httpx.AsyncC
     assert Image.open(io.BytesIO(response.content)).width == 480
 
 
-@pytest.mark.parametrize("path", ["/media/..%2fbarapp.sqlite3", "/media/.env", "/media/nothing.webp", "/media/x.svg"])
+@pytest.mark.parametrize(
+    "path", ["/media/..%2fbarapp.sqlite3", "/media/.env", "/media/nothing.webp", "/media/x.svg"]
+)
 async def test_media_refuses_what_it_should_not_serve(
     client: httpx.AsyncClient, database: Any, path: str
 ) -> None:
@@ -103,7 +121,8 @@ async def test_a_cocktail_without_picture_gets_its_illustration(client: httpx.As
     assert "default-src 'none'" in response.headers["content-security-policy"]
     assert "<script" not in response.text and "&lt;script&gt;" in response.text
     again = await client.get(
-        f"/cocktails/{row['id']}/illustration.svg", headers={"if-none-match": response.headers["etag"]}
+        f"/cocktails/{row['id']}/illustration.svg",
+        headers={"if-none-match": response.headers["etag"]},
     )
     assert again.status_code == 304
     page = await client.get(f"/cocktails/{row['slug']}")

@@ -1,0 +1,313 @@
+"""Pictures of the drinks, against fake Stability, AUTOMATIC1111 and OpenAI-compatible servers
+over real HTTP: each failure of the image service leaves a saved cocktail with a reason and a
+working retry; a live wish ends with its picture on the card."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from barapp import pictures
+from barapp.app import create_app
+from barapp.settings import Settings
+from barapp.tables import Cocktail
+from tests.conftest import app_client, make_settings
+from tests.factories import add_cocktails, cocktail_doc
+from tests.fake_images import FakeImageServer
+from tests.fake_ollama import FakeOllama, Scenario
+from tests.test_generation import events_of, finished, wish
+
+PROMPT = "A coupe of pale pink gin sour with a basil leaf, on a marble bar"
+
+
+@pytest.fixture(autouse=True)
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pictures.Painter, "backoff", (0.01, 0.02, 0.03))
+
+
+@pytest.fixture
+def images() -> Iterator[FakeImageServer]:
+    with FakeImageServer(seconds_per_image=0.05, openai_api_key="local-key") as server:
+        yield server
+
+
+def image_settings(base: Settings, images: FakeImageServer, provider: str) -> Settings:
+    return dataclasses.replace(
+        base,
+        image_provider=provider,
+        stability_api_host=images.url,
+        stability_api_key="sk-test",
+        sd_webui_url=images.url,
+        openai_images_url=f"{images.url}/v1",
+        openai_images_api_key="local-key",
+        image_timeout=2.0,
+        image_retries=2,
+    )
+
+
+@pytest.fixture
+def sqlite_base(tmp_path: Path) -> Settings:
+    return make_settings(f"sqlite:///{tmp_path}/barapp.sqlite3", tmp_path)
+
+
+async def paint(settings: Settings, prompt: str = PROMPT) -> dict[str, str]:
+    painter = pictures.Painter(settings)
+    try:
+        return await painter.paint(prompt)
+    finally:
+        await painter.close()
+
+
+# --- Each service, when all goes well --------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", ["stability", "automatic1111", "openai"])
+async def test_each_service_draws_a_picture_that_is_checked_and_kept(
+    sqlite_base: Settings, images: FakeImageServer, provider: str
+) -> None:
+    settings = image_settings(sqlite_base, images, provider)
+    columns = await paint(settings)
+    assert columns["image_status"] == "ready", columns
+    assert columns["image_provider"] == provider
+    full = Image.open(settings.media_dir / columns["image_file"])
+    assert (full.format, full.size) == ("WEBP", (1152, 896))
+    sent = images.generations[-1]
+    assert sent.api == provider
+    # The English prompt went out, with the house style appended.
+    assert sent.body["prompt" if provider != "stability" else "text_prompts"]
+    if provider == "stability":
+        assert sent.path == "/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image"
+        assert sent.headers["authorization"] == "Bearer sk-test"
+        texts = sent.body["text_prompts"]
+        assert texts[0]["text"].startswith(PROMPT) and texts[0]["weight"] == 1
+        assert texts[1]["weight"] == -1 and "watermark" in texts[1]["text"]  # negative prompt
+        assert (sent.body["width"], sent.body["height"]) == (1152, 896)
+    elif provider == "openai":
+        assert sent.body["response_format"] == "b64_json"
+        assert sent.headers["authorization"] == "Bearer local-key"
+        assert sent.body["size"] == "1152x896"
+    else:
+        assert sent.body["negative_prompt"]
+
+
+# --- Failures: never retried, retried, and what they record ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("provider", "scenario", "status", "reason"),
+    [
+        ("stability", "unauthorized", "failed", "bad_key"),
+        ("stability", "forbidden", "failed", "bad_key"),
+        ("stability", "no_credits", "failed", "no_credits"),
+        ("stability", "filtered", "filtered", "filtered"),
+        ("openai", "unauthorized", "failed", "bad_key"),
+        ("openai", "filtered", "filtered", "filtered"),
+        ("stability", "not_image", "failed", "not_image"),
+        ("automatic1111", "not_image", "failed", "not_image"),
+        ("openai", "truncated_image", "failed", "not_image"),
+    ],
+)
+async def test_failures_that_a_retry_cannot_fix_are_not_retried(
+    sqlite_base: Settings,
+    images: FakeImageServer,
+    provider: str,
+    scenario: str,
+    status: str,
+    reason: str,
+) -> None:
+    images.set_scenario(scenario)
+    columns = await paint(image_settings(sqlite_base, images, provider))
+    assert columns["image_status"] == status
+    assert columns["image_error"].startswith(f"{reason}:")
+    assert columns["image_file"] == ""
+    assert len(images.generations) == 1
+
+
+@pytest.mark.parametrize("provider", ["stability", "automatic1111", "openai"])
+@pytest.mark.parametrize("scenario", ["rate_limited", "server_error", "bad_gateway", "reset"])
+async def test_busy_and_failing_services_are_retried_then_succeed(
+    sqlite_base: Settings, images: FakeImageServer, provider: str, scenario: str
+) -> None:
+    images.set_scenario(scenario, "ok")
+    columns = await paint(image_settings(sqlite_base, images, provider))
+    assert columns["image_status"] == "ready"
+    assert len(images.generations) == 2
+
+
+@pytest.mark.parametrize(
+    ("scenario", "reason"),
+    [("rate_limited", "busy"), ("server_error", "server_error"), ("finish_error", "server_error")],
+)
+async def test_retries_are_bounded(
+    sqlite_base: Settings, images: FakeImageServer, scenario: str, reason: str
+) -> None:
+    images.set_scenario(scenario)
+    columns = await paint(image_settings(sqlite_base, images, "stability"))
+    assert columns["image_status"] == "failed"
+    assert columns["image_error"].startswith(f"{reason}:")
+    assert len(images.generations) == 3  # the first try and IMAGE_RETRIES=2
+
+
+async def test_a_hanging_service_times_out_and_is_retried(
+    sqlite_base: Settings, images: FakeImageServer
+) -> None:
+    images.set_scenario("hang")
+    settings = dataclasses.replace(
+        image_settings(sqlite_base, images, "automatic1111"), image_timeout=0.3, image_retries=1
+    )
+    columns = await paint(settings)
+    assert columns["image_error"].startswith("timeout:")
+    assert len(images.generations) == 2
+
+
+async def test_an_unreachable_service_is_a_clear_reason(sqlite_base: Settings) -> None:
+    settings = dataclasses.replace(
+        sqlite_base, image_provider="automatic1111", sd_webui_url="http://127.0.0.1:9"
+    )
+    columns = await paint(settings)
+    assert columns["image_status"] == "failed"
+    assert columns["image_error"].startswith("unreachable:")
+
+
+# --- A live wish with a picture -----------------------------------------------------------
+
+
+@pytest.fixture
+async def picture_app(
+    database: Settings, images: FakeImageServer, fake_ollama: FakeOllama
+) -> AsyncIterator[Any]:
+    settings = dataclasses.replace(
+        image_settings(database, images, "auto"), ollama_host=fake_ollama.host
+    )
+    settings = dataclasses.replace(settings, openai_images_url="", sd_webui_url="")
+    app = create_app(settings)
+    yield app
+    await app.state.jobs.shutdown()
+
+
+@pytest.fixture
+async def http(picture_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(picture_app) as client:
+        yield client
+
+
+async def only_cocktail() -> dict[str, Any]:
+    rows = await Cocktail.select().output(load_json=True)
+    assert len(rows) == 1
+    return dict(rows[0])
+
+
+async def test_a_wish_ends_with_its_sdxl_picture_on_the_card_the_gallery_and_the_page(
+    http: httpx.AsyncClient, picture_app: Any, images: FakeImageServer, fake_ollama: FakeOllama
+) -> None:
+    # The picture starts long before the recipe ends (~1 s), and arrives after it.
+    fake_ollama.set_scenario(Scenario(tokens_per_second=400))
+    images.seconds_per_image = 1.5
+    gen_id = await wish(http)
+    await finished(picture_app)
+    events = await events_of(http, gen_id)
+    names = [e["event"] for e in events]
+    assert names[-3:] == ["result", "picture", "end"]
+    cocktail = await only_cocktail()
+    assert cocktail["image_status"] == "ready"
+    assert cocktail["image_provider"] == "stability"
+    assert cocktail["image_model"] == "stable-diffusion-xl-1024-v1-0"
+    # The picture was asked for while the recipe was still being written, with its prompt.
+    sent = images.generations[0]
+    assert sent.received_at < cocktail["created_at"].timestamp()
+    assert sent.body["text_prompts"][0]["text"].startswith(cocktail["image_prompt"])
+    # Until it came, the result card showed the shaker, waiting for the stream's picture.
+    result = next(e["data"] for e in events if e["event"] == "result")
+    assert 'sse-swap="picture"' in result and "shaker" in result
+    picture = next(e["data"] for e in events if e["event"] == "picture")
+    thumb = cocktail["image_file"].replace(".webp", "-480.webp")
+    assert f'src="/media/{thumb}"' in picture and "sse-swap" not in picture
+    stored = await http.get(f"/media/{cocktail['image_file']}")
+    assert stored.status_code == 200
+    gallery = await http.get("/cocktails")
+    assert f'src="/media/{thumb}"' in gallery.text
+    page = await http.get(f"/cocktails/{cocktail['slug']}")
+    assert f"/media/{cocktail['image_file']} 1152w" in page.text
+    assert "Stability AI (SDXL)" in page.text
+
+
+async def test_a_failed_picture_keeps_the_drink_with_its_illustration_and_a_retry(
+    http: httpx.AsyncClient, picture_app: Any, images: FakeImageServer
+) -> None:
+    images.set_scenario("no_credits", "ok")
+    gen_id = await wish(http)
+    await finished(picture_app)
+    cocktail = await only_cocktail()
+    assert cocktail["image_status"] == "failed"
+    assert cocktail["image_error"].startswith("no_credits:")
+    events = await events_of(http, gen_id)
+    assert [e["event"] for e in events][-2:] in (["picture", "end"], ["result", "end"])
+    page = await http.get(f"/cocktails/{cocktail['id']}")
+    assert f"/cocktails/{cocktail['id']}/illustration.svg" in page.text
+    assert "no credits left" in page.text
+    assert "Retry the picture" in page.text
+
+    retry = await http.post(f"/cocktails/{cocktail['id']}/picture", headers={"HX-Request": "true"})
+    assert retry.status_code == 200
+    assert 'hx-trigger="every 2s"' in retry.text  # polls until ready
+    await asyncio.gather(*picture_app.state.jobs.pictures.tasks)
+    polled = await http.get(
+        f"/cocktails/{cocktail['id']}/picture?full=1", headers={"HX-Request": "true"}
+    )
+    assert "hx-trigger" not in polled.text  # ready: the polling stops
+    assert "/media/" in polled.text
+    assert (await only_cocktail())["image_status"] == "ready"
+
+
+async def test_a_pending_card_in_the_gallery_polls_until_its_picture_is_ready(
+    client: httpx.AsyncClient,
+) -> None:
+    await add_cocktails(cocktail_doc("Waiting", image={"status": "pending"}))
+    gallery = await client.get("/cocktails")
+    card = gallery.text.split('<li class="card">')[1]
+    row = await only_cocktail()
+    assert f'hx-get="/cocktails/{row["id"]}/picture"' in card
+    assert 'hx-trigger="every 2s"' in card and "shaker" in card
+
+
+async def test_with_image_generation_off_no_service_is_called(
+    database: Settings, images: FakeImageServer, fake_ollama: FakeOllama
+) -> None:
+    settings = dataclasses.replace(
+        image_settings(database, images, "stability"),
+        image_gen_enabled=False,
+        ollama_host=fake_ollama.host,
+    )
+    app = create_app(settings)
+    try:
+        async with app_client(app) as client:
+            gen_id = await wish(client)
+            await finished(app)
+            events = await events_of(client, gen_id)
+    finally:
+        await app.state.jobs.shutdown()
+    assert images.generations == []
+    assert "picture" not in [e["event"] for e in events]
+    cocktail = await only_cocktail()
+    assert cocktail["image_status"] == "none"
+    result = next(e["data"] for e in events if e["event"] == "result")
+    assert f"/cocktails/{cocktail['id']}/illustration.svg" in result
+
+
+async def test_pictures_left_pending_by_a_crash_are_marked_failed_and_can_be_retried(
+    client: httpx.AsyncClient,
+) -> None:
+    await add_cocktails(cocktail_doc("Crashed", image={"status": "pending"}))
+    await pictures.mark_interrupted()
+    row = await only_cocktail()
+    assert row["image_status"] == "failed"
+    assert row["image_error"].startswith("interrupted:")
+    assert isinstance(row["id"], uuid.UUID)
