@@ -298,3 +298,104 @@ def test_closing_the_tab_mid_stream_still_saves_the_cocktail(
             break
         time.sleep(0.3)
     assert httpx.get(f"{url}/cocktails").text.count('class="card"') == before + 1
+
+
+@pytest.fixture(scope="module")
+def picture_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    """barapp serve with a fake Ollama and a fake Stability whose pictures take longer than
+    the recipe, so the card is seen before its picture."""
+    from tests.fake_images import FakeImageServer
+    from tests.fake_ollama import FakeOllama, Scenario
+
+    fake = FakeOllama(Scenario(ttft=0.2, tokens_per_second=150), models=["llama3.1:8b"])
+    images = FakeImageServer(seconds_per_image=4.0)
+    fake.start()
+    images.start()
+    home = tmp_path_factory.mktemp("pictures")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{home}/pictures.sqlite3",
+        "MEDIA_DIR": str(home / "media"),
+        "OLLAMA_HOST": fake.host,
+        "DEFAULT_LANGUAGE": "en",
+        "STABILITY_API_KEY": images.api_key,
+        "STABILITY_API_HOST": images.url,
+    }
+    try:
+        with serve(env) as url:
+            yield url, images
+    finally:
+        images.stop()
+        fake.stop()
+
+
+def loaded_pictures(page: Any, selector: str) -> list[str]:
+    """The sources of the pictures under `selector` that the browser really decoded."""
+    return list(
+        page.evaluate(
+            """sel => [...document.querySelectorAll(sel)]
+                .filter(img => img.complete && img.naturalWidth > 0).map(img => img.currentSrc)""",
+            selector,
+        )
+    )
+
+
+def test_the_picture_swaps_in_after_the_recipe(
+    browser: Any, picture_server: tuple[str, Any], artifacts: Path, console_errors: list[str]
+) -> None:
+    url, images = picture_server
+    page = open_page(browser, console_errors, viewport=TABLET)
+    page.goto(f"{url}/generate")
+    page.fill("#wish", "a pink gin sour with basil in a coupe")
+    page.click("button[type=submit]")
+    # The recipe is complete: the card is there, its picture still on the way (the shaker over
+    # the built-in illustration).
+    page.wait_for_selector(".result-done", timeout=30_000)
+    assert page.locator(".result-done .picture-pending .shaker").count() == 1
+    assert loaded_pictures(page, ".result-done .picture img")[0].endswith("/illustration.svg")
+    page.screenshot(path=str(artifacts / "wish-picture-pending-tablet.png"), full_page=True)
+    # Then the SDXL picture swaps in, without a reload, and the stream ends.
+    page.evaluate("window.__sameDocument = true")
+    page.wait_for_selector(".result-done .picture img[src^='/media/']", timeout=20_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll('.result-done .picture img')].every(i => i.naturalWidth > 0)"
+    )
+    assert page.locator(".result-done .picture-pending").count() == 0
+    assert "/media/" in loaded_pictures(page, ".result-done .picture img")[0]
+    assert page.evaluate("window.__sameDocument") is True
+    assert len(images.generations) == 1
+    page.screenshot(path=str(artifacts / "wish-picture-ready-tablet.png"), full_page=True)
+
+    # The cocktail page shows the full picture and who drew it; the gallery its thumbnail.
+    page.locator(".result-done a.card-link").click()
+    page.wait_for_url(re.compile(r".*/cocktails/[0-9a-f-]{36}$"))
+    page.wait_for_function(
+        "document.querySelector('.cocktail-layout .picture img').naturalWidth > 0"
+    )
+    full = loaded_pictures(page, ".cocktail-layout .picture img")
+    assert full and "/media/" in full[0]
+    assert "Stability AI (SDXL)" in page.inner_text(".picture-caption")
+    page.screenshot(path=str(artifacts / "cocktail-picture-tablet.png"), full_page=True)
+    page.goto(f"{url}/cocktails")
+    page.wait_for_function("document.querySelector('.card .picture img').naturalWidth > 0")
+    assert loaded_pictures(page, ".card .picture img")
+    # The card offers the thumbnail (Chromium may show the full picture it already has).
+    assert page.get_attribute(".card .picture img", "src").endswith("-480.webp")
+    page.screenshot(path=str(artifacts / "gallery-pictures-tablet.png"))
+    assert console_errors == []
+
+
+def test_gallery_illustrations_load_in_the_browser(
+    browser: Any, live_server: str, artifacts: Path, console_errors: list[str]
+) -> None:
+    page = open_page(browser, console_errors, viewport=TABLET)
+    page.goto(f"{live_server}/cocktails")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.card .picture img')].slice(0, 6)"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    drawn = loaded_pictures(page, ".card .picture img")
+    assert len(drawn) >= 6
+    assert all(src.endswith("/illustration.svg") for src in drawn)
+    page.screenshot(path=str(artifacts / "gallery-illustrations-tablet.png"))
+    assert console_errors == []
