@@ -96,6 +96,7 @@ async def test_each_service_draws_a_picture_that_is_checked_and_kept(
         assert sent.body["size"] == "1152x896"
     else:
         assert sent.body["negative_prompt"]
+        assert columns["image_model"] == "sd_xl_base_1.0"  # the checkpoint A1111 says it used
 
 
 # --- Failures: never retried, retried, and what they record ----------------------------------

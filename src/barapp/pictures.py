@@ -73,7 +73,8 @@ class Request:
     seed: int
 
 
-Provider = Callable[[httpx.AsyncClient, Settings, Request], Awaitable[bytes]]
+# A service answers with the picture's bytes and the model that drew it ("" if unsaid).
+Provider = Callable[[httpx.AsyncClient, Settings, Request], Awaitable[tuple[bytes, str]]]
 
 
 def full_prompt(image_prompt: str) -> str:
@@ -106,7 +107,8 @@ class Painter:
         """The image columns of a cocktail whose picture was asked for `image_prompt`."""
         columns = {"image_provider": self.provider, "image_model": self.model}
         try:
-            data = await self.draw(image_prompt)
+            data, model = await self.draw(image_prompt)
+            columns["image_model"] = model or self.model
             stored = await asyncio.to_thread(media.store, self.settings.media_dir, data)
         except PictureFailure as failure:
             status = "filtered" if failure.reason == FILTERED else "failed"
@@ -122,8 +124,9 @@ class Painter:
             return {**columns, "image_status": "failed", "image_file": "", "image_error": error}
         return {**columns, "image_status": "ready", "image_file": stored.file, "image_error": ""}
 
-    async def draw(self, image_prompt: str) -> bytes:
-        """The picture's bytes, as the service sent them. Raises PictureFailure."""
+    async def draw(self, image_prompt: str) -> tuple[bytes, str]:
+        """The picture's bytes as the service sent them, and its model. Raises
+        PictureFailure."""
         width, height = (int(n) for n in self.settings.image_size.split("x"))
         request = Request(
             full_prompt(image_prompt), NEGATIVE_PROMPT, width, height, random.randrange(2**31)
@@ -169,7 +172,9 @@ class Painter:
 # The services --------------------------------------------------------------------------
 
 
-async def stability(client: httpx.AsyncClient, settings: Settings, req: Request) -> bytes:
+async def stability(
+    client: httpx.AsyncClient, settings: Settings, req: Request
+) -> tuple[bytes, str]:
     host = settings.stability_api_host.rstrip("/")
     response = await client.post(
         f"{host}/v1/generation/{settings.stability_engine}/text-to-image",
@@ -201,10 +206,12 @@ async def stability(client: httpx.AsyncClient, settings: Settings, req: Request)
         raise PictureFailure(FILTERED, "Stability's content filter blurred the picture")
     if finish != "SUCCESS":
         raise PictureFailure(SERVER_ERROR, f"finishReason {finish}")
-    return _b64(artifact.get("base64"))
+    return _b64(artifact.get("base64")), settings.stability_engine
 
 
-async def automatic1111(client: httpx.AsyncClient, settings: Settings, req: Request) -> bytes:
+async def automatic1111(
+    client: httpx.AsyncClient, settings: Settings, req: Request
+) -> tuple[bytes, str]:
     response = await client.post(
         f"{settings.sd_webui_url.rstrip('/')}/sdapi/v1/txt2img",
         json={
@@ -221,10 +228,10 @@ async def automatic1111(client: httpx.AsyncClient, settings: Settings, req: Requ
     images = body.get("images") if isinstance(body, dict) else None
     if not images:
         raise PictureFailure(NOT_IMAGE, "the answer has no images")
-    return _b64(images[0])
+    return _b64(images[0]), _a1111_model(body.get("info"))
 
 
-async def openai(client: httpx.AsyncClient, settings: Settings, req: Request) -> bytes:
+async def openai(client: httpx.AsyncClient, settings: Settings, req: Request) -> tuple[bytes, str]:
     key = settings.openai_images_api_key
     response = await client.post(
         f"{settings.openai_images_url.rstrip('/')}/images/generations",
@@ -241,7 +248,7 @@ async def openai(client: httpx.AsyncClient, settings: Settings, req: Request) ->
     data = body.get("data") if isinstance(body, dict) else None
     if not data or not isinstance(data[0], dict):
         raise PictureFailure(NOT_IMAGE, "the answer has no data")
-    return _b64(data[0].get("b64_json"))
+    return _b64(data[0].get("b64_json")), settings.openai_images_model
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -309,6 +316,15 @@ def _code(body: Any) -> str:
     if isinstance(inner, dict):
         parts += [inner.get("code"), inner.get("type")]
     return " ".join(str(p).lower() for p in parts if p)
+
+
+def _a1111_model(info: Any) -> str:
+    """The checkpoint AUTOMATIC1111 drew with: its `info` is a JSON text."""
+    try:
+        model = json.loads(info).get("sd_model_name") if isinstance(info, str) else None
+    except (json.JSONDecodeError, AttributeError):
+        return ""
+    return str(model or "")[:100]
 
 
 def _b64(value: Any) -> bytes:
