@@ -28,7 +28,7 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 
-from barapp import db  # noqa: E402
+from barapp import db, sessions  # noqa: E402
 from barapp.app import create_app  # noqa: E402
 from barapp.settings import Settings, load_settings  # noqa: E402
 
@@ -115,15 +115,64 @@ async def database(settings: Settings) -> Settings:
     return settings
 
 
-def app_client(app: Any, lang: str = "en") -> httpx.AsyncClient:
+def app_client(
+    app: Any, lang: str = "en", base_url: str = "http://testserver", csrf: bool = True
+) -> httpx.AsyncClient:
     """An HTTP client for `app` in the test's own event loop (Litestar's test client runs the
     app in another thread's loop, where a PostgreSQL connection made here could not be used).
-    No lifespan: queries open their own connections, as they do before the pool starts."""
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://testserver",
-        headers={"accept-language": lang},
+    No lifespan: queries open their own connections, as they do before the pool starts.
+
+    Like a browser on one of our pages, it has a session cookie and sends the CSRF token that
+    goes with it (recomputed when a login changes the cookie); `csrf=False` sends none."""
+    secret = app.state.settings.secret_key
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=base_url, headers={"accept-language": lang}
     )
+    # Stored as the server's own Set-Cookie would be (the cookie jar files a dotless host under
+    # "<host>.local"), so that a login's new token replaces it instead of sitting beside it.
+    host = urlsplit(base_url).hostname or ""
+    client.cookies.set(sessions.COOKIE, sessions.new_token(), domain=f"{host}.local", path="/")
+
+    async def add_csrf(request: httpx.Request) -> None:
+        token = client.cookies.get(sessions.COOKIE)
+        if csrf and token and sessions.CSRF_HEADER not in request.headers:
+            request.headers[sessions.CSRF_HEADER] = sessions.csrf_token(secret, token)
+
+    client.event_hooks["request"].append(add_csrf)
+    return client
+
+
+PASSWORD = "correct horse battery"
+
+
+async def log_in(
+    client: httpx.AsyncClient, name: str = "marie", password: str = PASSWORD
+) -> httpx.Response:
+    """A bartender's login through the form; the client keeps the new session cookie."""
+    return await client.post("/login", data={"name": name, "password": password, "next": "/bar"})
+
+
+@pytest.fixture
+async def app(database: Settings) -> Any:
+    """The app on a fresh database with one bartender account, "marie"."""
+    from barapp import accounts
+
+    await accounts.add("marie", PASSWORD)
+    return create_app(database)
+
+
+@pytest.fixture
+async def guest(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def bartender(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(app) as client:
+        response = await log_in(client)
+        assert response.status_code == 303, response.text
+        yield client
 
 
 @pytest.fixture

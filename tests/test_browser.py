@@ -136,7 +136,7 @@ def test_search_swaps_results_without_a_page_load_and_the_url_follows(
 
     page.locator("#q").press_sequentially("basil", delay=40)
     page.wait_for_url(f"{live_server}/cocktails?q=basil")
-    page.wait_for_function("document.querySelectorAll('.card').length === 1")
+    wait_until(page, "document.querySelectorAll('.card').length === 1")
     assert card_names(page) == ["Gin Basil Smash"]
     assert page.evaluate("window.__sameDocument") is True
     page.screenshot(path=str(artifacts / "gallery-search-tablet.png"))
@@ -150,7 +150,7 @@ def test_search_swaps_results_without_a_page_load_and_the_url_follows(
     # Back restores the previous filters from the URL (a real load of that URL).
     page.go_back()
     page.wait_for_url(f"{live_server}/cocktails?q=basil")
-    page.wait_for_function("document.querySelectorAll('.card').length === 1")
+    wait_until(page, "document.querySelectorAll('.card').length === 1")
     assert page.input_value("#q") == "basil"
     assert page.input_value("#alcohol") == ""
     assert console_errors == []
@@ -163,7 +163,7 @@ def test_next_page_loads_when_the_end_is_reached(
     page.goto(f"{live_server}/cocktails?sort=name")
     assert len(card_names(page)) == 24
     page.locator(".more").scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelectorAll('.card').length === 30")
+    wait_until(page, "document.querySelectorAll('.card').length === 30")
     names = card_names(page)
     assert names == sorted(names, key=str.casefold)
     assert len(set(names)) == 30
@@ -357,8 +357,9 @@ def test_the_picture_swaps_in_after_the_recipe(
     # Then the SDXL picture swaps in, without a reload, and the stream ends.
     page.evaluate("window.__sameDocument = true")
     page.wait_for_selector(".result-done .picture img[src^='/media/']", timeout=20_000)
-    page.wait_for_function(
-        "[...document.querySelectorAll('.result-done .picture img')].every(i => i.naturalWidth > 0)"
+    wait_until(
+        page,
+        "[...document.querySelectorAll('.result-done .picture img')].every(i => i.naturalWidth > 0)",
     )
     assert page.locator(".result-done .picture-pending").count() == 0
     assert "/media/" in loaded_pictures(page, ".result-done .picture img")[0]
@@ -369,15 +370,13 @@ def test_the_picture_swaps_in_after_the_recipe(
     # The cocktail page shows the full picture and who drew it; the gallery its thumbnail.
     page.locator(".result-done a.card-link").click()
     page.wait_for_url(re.compile(r".*/cocktails/[0-9a-f-]{36}$"))
-    page.wait_for_function(
-        "document.querySelector('.cocktail-layout .picture img').naturalWidth > 0"
-    )
+    wait_until(page, "document.querySelector('.cocktail-layout .picture img').naturalWidth > 0")
     full = loaded_pictures(page, ".cocktail-layout .picture img")
     assert full and "/media/" in full[0]
     assert "Stability AI (SDXL)" in page.inner_text(".picture-caption")
     page.screenshot(path=str(artifacts / "cocktail-picture-tablet.png"), full_page=True)
     page.goto(f"{url}/cocktails")
-    page.wait_for_function("document.querySelector('.card .picture img').naturalWidth > 0")
+    wait_until(page, "document.querySelector('.card .picture img').naturalWidth > 0")
     assert loaded_pictures(page, ".card .picture img")
     # The card offers the thumbnail (Chromium may show the full picture it already has).
     assert page.get_attribute(".card .picture img", "src").endswith("-480.webp")
@@ -390,12 +389,160 @@ def test_gallery_illustrations_load_in_the_browser(
 ) -> None:
     page = open_page(browser, console_errors, viewport=TABLET)
     page.goto(f"{live_server}/cocktails")
-    page.wait_for_function(
+    wait_until(
+        page,
         "[...document.querySelectorAll('.card .picture img')].slice(0, 6)"
-        ".every(i => i.complete && i.naturalWidth > 0)"
+        ".every(i => i.complete && i.naturalWidth > 0)",
     )
     drawn = loaded_pictures(page, ".card .picture img")
     assert len(drawn) >= 6
     assert all(src.endswith("/illustration.svg") for src in drawn)
     page.screenshot(path=str(artifacts / "gallery-illustrations-tablet.png"))
+    assert console_errors == []
+
+
+def wait_until(page: Any, expression: str, timeout: float = 30.0) -> None:
+    """`page.wait_for_function` without its `eval`, which the app's CSP (no 'unsafe-eval')
+    refuses: `page.evaluate` goes through the DevTools protocol, which the CSP does not govern.
+    Like it, it keeps polling across a navigation (htmx reloads a page missing from history)."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Error as exc:
+            if "context was destroyed" not in exc.message:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.05)
+
+
+CSP_LISTENER = (
+    "window.__csp = []; document.addEventListener('securitypolicyviolation', "
+    "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI))"
+)
+
+
+def test_the_app_works_under_its_strict_csp(
+    browser: Any,
+    live_server: str,
+    wish_server: tuple[str, Any],
+    artifacts: Path,
+    console_errors: list[str],
+) -> None:
+    """htmx swaps, the pictures, the SSE extension: nothing the strict CSP refuses."""
+    from barapp.security_headers import CONTENT_SECURITY_POLICY
+    from tests.fake_ollama import cocktail_document
+
+    page = open_page(browser, console_errors, viewport=TABLET)
+    page.add_init_script(CSP_LISTENER)  # before any of the page's own scripts, on every load
+
+    def violations() -> list[str]:  # each load starts a new list: read it before leaving
+        return list(page.evaluate("window.__csp"))
+
+    response = page.goto(f"{live_server}/cocktails")
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["x-frame-options"] == "DENY"
+    wait_until(
+        page,
+        "[...document.querySelectorAll('.card .picture img')].slice(0, 4)"
+        ".every(i => i.complete && i.naturalWidth > 0)",
+    )
+    page.evaluate("window.__sameDocument = true")
+    page.locator("#q").press_sequentially("basil", delay=40)
+    page.wait_for_url(f"{live_server}/cocktails?q=basil")
+    wait_until(page, "document.querySelectorAll('.card').length === 1")
+    assert page.evaluate("window.__sameDocument") is True  # an htmx swap, not a page load
+    assert violations() == []
+
+    page.locator(".card a.card-link").click()
+    page.wait_for_url(re.compile(r".*/cocktails/[0-9a-f-]{36}$"))
+    assert page.inner_text(".cocktail-name") == "Gin Basil Smash"
+    wait_until(page, "document.querySelector('.cocktail-layout .picture img').naturalWidth > 0")
+    assert violations() == []
+
+    url, _ = wish_server
+    response = page.goto(f"{url}/generate")
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    page.fill("#wish", "something fresh with gin and basil for a summer evening")
+    assert page.inner_text("#wish-count") == "55 / 500"  # counter.js, a file, runs
+    page.click("button[type=submit]")
+    page.wait_for_selector(".result-done", timeout=30_000)  # filled by the SSE extension
+    assert page.inner_text(".live-name") == cocktail_document()["name"]
+    assert page.evaluate("location.pathname").startswith("/generations/")
+    page.screenshot(path=str(artifacts / "csp-wish-done-tablet.png"), full_page=True)
+    assert violations() == []
+    assert console_errors == []
+
+
+@pytest.fixture(scope="module")
+def bar_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """barapp serve with the house menu and one bartender account made by the CLI."""
+    home = tmp_path_factory.mktemp("bar")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{home}/bar.sqlite3",
+        "MEDIA_DIR": str(home / "media"),
+        "DEFAULT_LANGUAGE": "en",
+    }
+    python = [sys.executable, "-m", "barapp"]
+    menu = str(ROOT / "examples" / "house-menu.json")
+    subprocess.run([*python, "import", menu], env=env, check=True, timeout=60)
+    subprocess.run(
+        [*python, "bartender", "add", "marie"],
+        input="correct horse battery\n",
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
+    )
+    with serve(env) as url:
+        yield url
+
+
+def test_a_bartender_hides_a_cocktail_and_guests_no_longer_see_it(
+    browser: Any, bar_server: str, artifacts: Path, console_errors: list[str]
+) -> None:
+    guest = open_page(browser, console_errors, viewport=TABLET)
+    guest.goto(f"{bar_server}/cocktails")
+    assert "Gin Basil Smash" in card_names(guest)
+
+    # The bartender, on another tablet, logs in from the footer's link.
+    tablet = browser.new_context(viewport=TABLET)
+    bartender = tablet.new_page()
+    bartender.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    bartender.goto(f"{bar_server}/cocktails")
+    bartender.click("a.staff-link")
+    bartender.fill("#login-name", "marie")
+    bartender.fill("#login-password", "correct horse battery")
+    bartender.click(".login-form button[type=submit]")
+    bartender.wait_for_url(f"{bar_server}/bar")
+    assert "Log out marie" in bartender.inner_text(".site-header")
+
+    # Hide it from its card in the gallery: htmx swaps the card's controls in place.
+    bartender.goto(f"{bar_server}/cocktails")
+    card = bartender.locator(".card", has_text="Gin Basil Smash").first
+    card.locator(".moderation button", has_text="Hide").click()
+    card.locator(".badge-hidden").wait_for()
+    bartender.screenshot(path=str(artifacts / "bartender-gallery-tablet.png"))
+
+    guest.reload()
+    assert "Gin Basil Smash" not in card_names(guest)
+    slug_page = httpx.get(f"{bar_server}/cocktails/basil-smash")
+    assert slug_page.status_code == 404
+    # The guest has no way to the bartender's pages.
+    assert guest.locator(".moderation").count() == 0
+    guest.goto(f"{bar_server}/bar")
+    assert guest.url.startswith(f"{bar_server}/login")
+
+    # Logging out ends the bartender's session: /bar asks for a login again.
+    bartender.goto(f"{bar_server}/bar")
+    bartender.click(".logout button")
+    bartender.wait_for_url(f"{bar_server}/cocktails")
+    bartender.goto(f"{bar_server}/bar")
+    assert bartender.url.startswith(f"{bar_server}/login")
+    tablet.close()
     assert console_errors == []

@@ -70,3 +70,39 @@ async def test_language_switch_only_redirects_inside_the_site(client: Any) -> No
         response = await client.get("/language/en", params={"next": target})
         assert response.status_code == 303
         assert response.headers["location"] == "/"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_text_from_guests_is_escaped_where_it_comes_back(
+    client: Any, payload: str
+) -> None:
+    # A wish refused (too long) comes back in the form; a login name comes back in the form;
+    # a form refused for its missing token comes back to be sent again.
+    refused = await client.post("/generate", data={"wish": payload + "x" * 500, "model": payload})
+    assert refused.status_code == 400
+    assert_inert(refused.text, payload)
+    login = await client.post("/login", data={"name": payload, "password": payload})
+    assert login.status_code == 400
+    assert payload not in login.text and str(escape(payload[:50])) in login.text
+    from barapp.app import create_app
+    from tests.conftest import app_client
+
+    async with app_client(create_app(client._transport.app.state.settings), csrf=False) as bare:
+        expired = await bare.post("/generate", data={"wish": payload})
+    assert expired.status_code == 403
+    assert_inert(expired.text, payload)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+async def test_hostile_picture_errors_are_escaped_on_the_cocktail_page(
+    client: Any, payload: str
+) -> None:
+    # What an image service answers ends up in the picture's reason.
+    await add_cocktails(
+        cocktail_doc(
+            "Safe", slug="safe", image={"status": "failed", "error": f"bad_key: {payload}"}
+        )
+    )
+    page = await client.get("/cocktails/safe")
+    assert page.status_code == 200
+    assert payload not in page.text

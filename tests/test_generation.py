@@ -42,10 +42,7 @@ async def wish_app(database: Settings, fake: FakeOllama) -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def http(wish_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=wish_app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://t", headers={"accept-language": "en"}
-    ) as client:
+    async with app_client(wish_app, base_url="http://t") as client:
         yield client
 
 
@@ -410,6 +407,7 @@ async def test_again_reruns_the_same_wish(http: httpx.AsyncClient, wish_app: Any
     await finished(wish_app)
     result = next(e["data"] for e in await events_of(http, gen_id) if e["event"] == "result")
     form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', result))
+    # (No CSRF field in a streamed fragment: htmx sends the page's token as a header.)
     assert form == {"wish": "un cocktail au basilic", "model": "qwen2.5:7b"}
     again = await wish(http, form["wish"], form["model"])
     await finished(wish_app)

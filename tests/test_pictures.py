@@ -15,7 +15,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from barapp import pictures
+from barapp import accounts, pictures
 from barapp.app import create_app
 from barapp.settings import Settings
 from barapp.tables import Cocktail
@@ -254,6 +254,11 @@ async def test_a_failed_picture_keeps_the_drink_with_its_illustration_and_a_retr
     page = await http.get(f"/cocktails/{cocktail['id']}")
     assert f"/cocktails/{cocktail['id']}/illustration.svg" in page.text
     assert "no credits left" in page.text
+    assert "Retry the picture" not in page.text  # a bartender's button
+    await accounts.add("marie", "correct horse battery")
+    login = {"name": "marie", "password": "correct horse battery"}
+    assert (await http.post("/login", data=login)).status_code == 303
+    page = await http.get(f"/cocktails/{cocktail['id']}")
     assert "Retry the picture" in page.text
 
     retry = await http.post(f"/cocktails/{cocktail['id']}/picture", headers={"HX-Request": "true"})

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.plugins.htmx import HTMXPlugin
@@ -15,11 +15,26 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from barapp import db, health, i18n, llm, media, pages, picture_routes, pictures, wishes
+from barapp import (
+    bar_settings,
+    db,
+    health,
+    i18n,
+    llm,
+    login,
+    media,
+    moderation,
+    pages,
+    picture_routes,
+    pictures,
+    sessions,
+    wishes,
+)
 from barapp.eventlog import MemoryEventLog
 from barapp.generation import Jobs, mark_interrupted
 from barapp.paths import STATIC, TEMPLATES
 from barapp.rendering import error_page
+from barapp.security_headers import SecurityHeaders
 from barapp.settings import Settings, load_settings
 
 
@@ -34,6 +49,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = db.make_engine(settings)
     db.use_engine(engine)
     settings.media_dir.mkdir(parents=True, exist_ok=True)
+
+    async def before_request(request: Request[Any, Any, Any]) -> None:
+        await bar_settings.refresh(request.app)
+        await sessions.before_request(request)
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
@@ -78,7 +97,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             picture_routes.illustration_svg,
             picture_routes.picture_state,
             picture_routes.redraw_picture,
+            login.login_form,
+            login.login_submit,
+            login.logout,
+            *moderation.ROUTES,
         ],
+        before_request=before_request,
+        # Forms here are a wish or a recipe: anything bigger is not one of ours.
+        request_max_body_size=256 * 1024,
         template_config=TemplateConfig(
             directory=TEMPLATES,
             engine=JinjaTemplateEngine,
@@ -95,11 +121,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings}),
         openapi_config=None,
     )
+    # Around Litestar's whole handler, not in `middleware=[...]`: route middleware never sees
+    # the 404 of an unknown path or the 405 of a wrong method (the router raises them before
+    # any route is chosen). Here it sees every response, error pages and static files included.
+    app.asgi_handler = sessions.SessionMiddleware(app.asgi_handler, settings)
+    app.asgi_handler = SecurityHeaders(app.asgi_handler, https=settings.barapp_https)
 
     def render(template: str, **context: Any) -> str:
         engine = app.template_engine
         assert engine is not None
         return str(engine.get_template(template).render(**context))
 
-    app.state.jobs = Jobs(settings, MemoryEventLog(), render)
+    app.state.jobs = Jobs(settings, MemoryEventLog(), render, bar=lambda: bar_settings.current(app))
     return app

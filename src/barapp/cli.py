@@ -1,17 +1,18 @@
-"""The `barapp` command: serve, migrate, import, export."""
+"""The `barapp` command: serve, migrate, import, export, bartender."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import getpass
 import io
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from barapp import db, transfer
+from barapp import accounts, db, transfer
 from barapp.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -103,6 +104,42 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
         print(f"barapp: exported to {args.file}", file=sys.stderr)
 
 
+def read_password(name: str) -> str:
+    """Asked twice at a terminal; from a script, the first line of stdin."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(f"Password for {name}: ")
+    if getpass.getpass("Again: ") != first:
+        _fail("the two passwords differ; nothing changed")
+    return first
+
+
+def cmd_bartender(settings: Settings, args: argparse.Namespace) -> None:
+    async def work() -> list[str]:
+        await _migrate_quietly()
+        if args.action == "list":
+            return await accounts.names()
+        if args.action == "add":
+            await accounts.add(args.name, args.password)
+        elif args.action == "set-password":
+            await accounts.set_password(args.name, args.password)
+        else:
+            await accounts.remove(args.name)
+        return []
+
+    if args.action in ("add", "set-password"):
+        args.password = read_password(args.name)
+    try:
+        names = asyncio.run(_with_database(settings, work))
+    except accounts.AccountError as exc:
+        _fail(str(exc), 1)
+    if args.action == "list":
+        print("\n".join(names) if names else "barapp: no bartender yet (barapp bartender add NAME)")
+    else:
+        done = {"add": "added", "set-password": "has a new password", "remove": "removed"}
+        print(f"barapp: bartender {args.name.strip().lower()} {done[args.action]}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="barapp", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write every cocktail as JSON (stdout by default)")
     exp.add_argument("file", nargs="?")
     exp.set_defaults(func=cmd_export)
+    bartender = sub.add_parser("bartender", help="accounts: add, list, remove, set-password")
+    actions = bartender.add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("add", "create an account (asks the password twice, or reads it from stdin)"),
+        ("set-password", "change a password (logs that bartender out everywhere)"),
+        ("remove", "delete an account"),
+    ):
+        actions.add_parser(action, help=text).add_argument("name")
+    actions.add_parser("list", help="the accounts' names")
+    bartender.set_defaults(func=cmd_bartender)
     return parser
 
 

@@ -51,7 +51,11 @@ CARD_COLUMNS = [
     Cocktail.image_file,
     Cocktail.created_at,
     Cocktail.sort_name,
+    Cocktail.visibility,
+    Cocktail.featured,
 ]
+# The "Featured" strip above the first page: the newest featured visible cocktails.
+FEATURED_COUNT = 6
 
 
 class BadFilter(ValueError):
@@ -72,9 +76,13 @@ class GalleryQuery:
     sort: str = "newest"
     after: str = ""
     terms: tuple[str, ...] = field(default=(), compare=False)
+    # "all": hidden and pending cocktails too (a bartender's view).
+    show: str = ""
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str]) -> GalleryQuery:
+    def from_params(cls, params: Mapping[str, str], bartender: bool = False) -> GalleryQuery:
+        """The query of the URL's parameters. `show=all` is honoured for a bartender only
+        (ignored for a guest, who only ever sees visible cocktails)."""
         q = " ".join(params.get("q", "").split())
         if len(q) > MAX_QUERY_LENGTH:
             raise BadFilter("q", q[:20] + "…")
@@ -88,7 +96,10 @@ class GalleryQuery:
         if sort not in SORTS:
             raise BadFilter("sort", sort, tuple(SORTS))
         after = params.get("after", "")
-        query = cls(q, model, alcohol, sort, after, tuple(fold(q).split()))
+        show = params.get("show", "") if bartender else ""
+        if show not in ("", "all"):
+            raise BadFilter("show", show, ("all",))
+        query = cls(q, model, alcohol, sort, after, tuple(fold(q).split()), show)
         if after:
             query.cursor()  # validates
         return query
@@ -102,6 +113,7 @@ class GalleryQuery:
             "alcohol": current.alcohol,
             "sort": "" if current.sort == "newest" else current.sort,
             "after": current.after,
+            "show": current.show,
         }
         return {k: v for k, v in values.items() if v}
 
@@ -147,15 +159,20 @@ def _trigram_match(terms: tuple[str, ...]) -> str:
     return " ".join('"' + term.replace('"', '""') + '"' for term in terms if len(term) >= 3)
 
 
-async def _visible(terms: tuple[str, ...]) -> Combinable:
-    """The filter on visible cocktails, which sets the plan of a text search on SQLite."""
+async def _visible(terms: tuple[str, ...], everything: bool = False) -> Combinable | None:
+    """The filter on visible cocktails, which sets the plan of a text search on SQLite.
+    `everything` (a bartender's `show=all`): no filter on visibility."""
     match = _trigram_match(terms) if isinstance(current_engine(), SQLiteEngine) else ""
     if not match or not await _has_few_matches(match):
-        return Cocktail.visibility == "visible"
+        return None if everything else Cocktail.visibility == "visible"
     # Few matches: SQLite would still walk a (visibility, sort key) index and test every row,
     # which reads the whole table for a rare term. The unary "+" keeps it off those indexes, so
     # it fetches the matches by rowid and sorts them. (PostgreSQL's planner makes this choice by
     # itself, from its pg_trgm index and statistics.)
+    if everything:
+        return WhereRaw(
+            "rowid IN (SELECT rowid FROM cocktail_search WHERE cocktail_search MATCH {})", match
+        )
     return WhereRaw(
         "+visibility = 'visible' AND rowid IN "
         "(SELECT rowid FROM cocktail_search WHERE cocktail_search MATCH {})",
@@ -185,7 +202,10 @@ class Page:
 
 async def fetch_page(query: GalleryQuery) -> Page:
     column, descending = SORTS[query.sort]
-    select = Cocktail.select(*CARD_COLUMNS).where(await _visible(query.terms))
+    select = Cocktail.select(*CARD_COLUMNS)
+    visible = await _visible(query.terms, everything=query.show == "all")
+    if visible is not None:
+        select = select.where(visible)
     if query.model:
         select = select.where(Cocktail.llm_model == query.model)
     if query.alcohol:
@@ -212,6 +232,18 @@ async def fetch_page(query: GalleryQuery) -> Page:
     rows = rows[:PAGE_SIZE]
     next_after = encode_cursor(query.sort, rows[-1]) if more else None
     return Page(rows, next_after)
+
+
+async def fetch_featured() -> list[dict[str, Any]]:
+    """The featured visible cocktails, newest first (the strip above the first page)."""
+    rows: list[dict[str, Any]] = (
+        await Cocktail.select(*CARD_COLUMNS)
+        .where((Cocktail.featured == True) & (Cocktail.visibility == "visible"))  # noqa: E712
+        .order_by(Cocktail.created_at, ascending=False)
+        .limit(FEATURED_COUNT)
+        .output(load_json=True)
+    )
+    return rows
 
 
 async def known_models() -> list[str]:

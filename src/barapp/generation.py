@@ -17,7 +17,8 @@ from typing import Any
 
 from markupsafe import escape
 
-from barapp import db, llm, pictures, prompt
+from barapp import bar_settings, db, llm, pictures, prompt
+from barapp.bar_settings import Bar
 from barapp.eventlog import EventLog
 from barapp.jsonstream import JSONStream, JSONStreamError, StringDelta, ValueDone
 from barapp.queue import FairQueue
@@ -57,8 +58,16 @@ class _Job:
 class Jobs:
     """The running generations of this process."""
 
-    def __init__(self, settings: Settings, events: EventLog, render: Render) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        events: EventLog,
+        render: Render,
+        bar: Callable[[], Bar] | None = None,
+    ) -> None:
         self.settings = settings
+        # The bar's settings as a bartender last saved them (unit system, name, moderation).
+        self.bar = bar or (lambda: bar_settings.defaults(settings))
         self.events = events
         self.render = render
         self.queue = FairQueue(settings.ollama_concurrency, settings.ollama_max_queue)
@@ -67,13 +76,15 @@ class Jobs:
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.stopping: set[str] = set()
 
-    async def submit(self, wish: str, model: str, lang: str) -> str:
+    async def submit(self, wish: str, model: str, lang: str, guest: str = "", ip: str = "") -> str:
         """Record the wish and start its job at once (the model may load while the browser
         opens the stream). Raises QueueFull."""
         gen_id = str(uuid.uuid4())
         self.queue.reserve(gen_id)
         try:
-            row = Generation(id=uuid.UUID(gen_id), wish=wish, model=model, language=lang)
+            row = Generation(
+                id=uuid.UUID(gen_id), wish=wish, model=model, language=lang, guest=guest, ip=ip
+            )
             await db.write(lambda: Generation.insert(row))
         except BaseException:
             await self.queue.leave(gen_id)
@@ -106,7 +117,7 @@ class Jobs:
     async def _run(self, gen_id: str, wish: str, model: str, lang: str) -> None:
         ctx = {
             "lang": lang,
-            "unit_system": self.settings.unit_system,
+            "unit_system": self.bar().unit_system,
             "generation_id": gen_id,
             "wish": wish,
             "model": model,
@@ -158,7 +169,7 @@ class Jobs:
             first_token_at: datetime | None = None
             try:
                 async for fragment in llm.stream_answer(
-                    self.ollama, model, prompt.messages(wish, self.settings.bar_name), stats
+                    self.ollama, model, prompt.messages(wish, self.bar().bar_name), stats
                 ):
                     if first_token_at is None:
                         first_token_at = now()
@@ -208,6 +219,8 @@ class Jobs:
             return
         record = _record(document, wish, model, lang)
         values: dict[Any, Any] = to_row(record)
+        if self.bar().premoderation:
+            values["visibility"] = "pending"  # the gallery shows it once a bartender approves
         picture, job.picture = job.picture, None
         if picture is not None and picture.done() and not picture.cancelled():
             values.update(picture.result())

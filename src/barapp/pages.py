@@ -11,9 +11,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
-from barapp import i18n
-from barapp.gallery import ALCOHOL, SORTS, GalleryQuery, fetch_page, known_models
-from barapp.picture_routes import can_redraw, visible_cocktail
+from barapp import i18n, sessions
+from barapp.gallery import ALCOHOL, SORTS, GalleryQuery, fetch_featured, fetch_page, known_models
+from barapp.picture_routes import can_redraw, cocktail_for
 from barapp.rendering import page
 
 
@@ -24,9 +24,13 @@ async def index() -> Redirect:
 
 @get("/cocktails", include_in_schema=False)
 async def gallery(request: HTMXRequest) -> Template:
-    query = GalleryQuery.from_params(request.query_params)
+    bartender = await sessions.bartender_of(request) is not None
+    query = GalleryQuery.from_params(request.query_params, bartender=bartender)
     results = await fetch_page(query)
-    context: dict[str, Any] = {"query": query, "results": results}
+    # Featured cocktails are pinned above the first page of the unfiltered gallery.
+    pinned = not query.after and not query.is_filtered
+    featured = await fetch_featured() if pinned else []
+    context: dict[str, Any] = {"query": query, "results": results, "featured": featured}
     # htmx asks for a part of the page: the results for a new filter, the next cards for the
     # infinite scroll. A history restore or a plain load gets the whole page.
     if request.htmx and not request.htmx.history_restore_request:
@@ -39,7 +43,7 @@ async def gallery(request: HTMXRequest) -> Template:
 
 @get("/cocktails/{ident:str}", include_in_schema=False)
 async def cocktail_page(request: Request[Any, Any, Any], ident: FromPath[str]) -> Template:
-    cocktail = await visible_cocktail(ident)
+    cocktail = await cocktail_for(request, ident)
     music = f"{cocktail['music_title']} {cocktail['music_artist']}".strip()
     music_url = f"https://www.youtube.com/results?search_query={quote_plus(music)}"
     return page(

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.response import Template
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
 
-from barapp import i18n
+from barapp import i18n, sessions
+from barapp.bar_settings import bar_of
 from barapp.gallery import BadFilter
 from barapp.settings import Settings
 
@@ -41,11 +49,13 @@ def page(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Template:
-    settings = settings_of(request)
+    bar = bar_of(request)
     context = {
         **i18n.context_defaults(language_of(request)),
-        "bar_name": settings.bar_name,
-        "unit_system": settings.unit_system,
+        "bar_name": bar.bar_name,
+        "unit_system": bar.unit_system,
+        "csrf": sessions.csrf_of(request) if sessions.SCOPE_KEY in request.scope else "",
+        "bartender": sessions.bartender_cached(request),
         "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **context,
     }
@@ -64,6 +74,22 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         "hx-history-restore-request"
     )
     template = "_error.html" if partial else "error.html"
+    if isinstance(exc, sessions.CSRFRefused):
+        # What they typed comes back in a form with a fresh token (never a password).
+        kept = {
+            k: v for k, v in exc.form.items() if k != sessions.CSRF_FIELD and "password" not in k
+        }
+        return page(
+            request, template, 403, kind="csrf", resubmit_path=request.url.path, resubmit=kept
+        )
+    if isinstance(exc, NotAuthorizedException):
+        if request.method == "GET" and not partial:
+            return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+        return page(request, template, 403, kind="bartender_only")
+    if isinstance(exc, PermissionDeniedException):
+        return page(request, template, 403, kind="forbidden")
+    if isinstance(exc, HTTPException) and exc.status_code == 413:
+        return page(request, template, 413, kind="too_large")
     if isinstance(exc, BadFilter):
         return page(request, template, 400, kind="bad_filter", error=exc)
     if isinstance(exc, NotFoundException):

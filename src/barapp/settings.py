@@ -129,6 +129,11 @@ class Settings:
     """Key that signs cookies. Leave empty on the embedded default: one is generated and kept in
     the data folder. Required with PostgreSQL (all app processes must share it)."""
 
+    barapp_https: bool = False
+    """`true` when guests reach the bar over HTTPS (a proxy in front ends TLS): browsers are told
+    to always use HTTPS (Strict-Transport-Security). Requests a proxy marks with
+    `X-Forwarded-Proto: https` get it anyway."""
+
     bar_name: str = "barapp"
     """The bar's name, shown in the header and the page titles."""
 
@@ -138,6 +143,22 @@ class Settings:
     unit_system: str = field(default="cl", metadata={"choices": UNIT_SYSTEMS})
     """How recipes show volumes: `cl` (European bars, the IBA), `ml` or `oz` (1 oz = 3 cl).
     Dashes, leaves and other counts are shown as written."""
+
+    guests_may_generate: bool = True
+    """`false`: only a logged-in bartender can make wishes; guests browse the gallery."""
+
+    guest_wishes_per_hour: int = field(default=10, metadata={"min": 0, "max": 10_000})
+    """Wishes one guest (one browser) may make per hour; 0 means no limit. Bartenders have none."""
+
+    ip_wishes_per_hour: int = field(default=60, metadata={"min": 0, "max": 100_000})
+    """Wishes per hour from one network address (all the tablets behind one bar's router count
+    together: keep it well above the guests' quota); 0 means no limit."""
+
+    premoderation: bool = False
+    """`true`: new cocktails reach the gallery only after a bartender approves them."""
+
+    bartender_session_hours: int = field(default=12, metadata={"min": 1, "max": 24 * 30})
+    """How long a bartender stays logged in on a tablet."""
 
     @property
     def is_postgres(self) -> bool:

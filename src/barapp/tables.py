@@ -69,6 +69,10 @@ class Generation(Table):
     wish = Text()
     model = Varchar(length=100)
     language = Varchar(length=5, default="fr")
+    # Who asked, for the guests' hourly quota: a hash of the guest's session cookie, and the
+    # client address. Never shown.
+    guest = Varchar(length=64, default="", index=True)
+    ip = Varchar(length=64, default="", index=True)
     status = Varchar(length=20, default="queued")
     error = Text(default="")
     # Deleting a cocktail keeps the record of how it was made.
@@ -84,4 +88,47 @@ class Generation(Table):
     eval_seconds = Float(null=True, default=None)
 
 
-TABLES: list[type[Table]] = [Cocktail, Generation]
+class Bartender(Table):
+    id = UUID(primary_key=True, default=UUID4())
+    name = Varchar(length=50, unique=True)
+    # argon2id, with its salt and parameters inside the string.
+    password_hash = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class BartenderSession(Table):
+    """A logged-in tablet. The cookie holds a random token; only its SHA-256 is stored, so a
+    copy of the database opens no session. Deleting the row logs the tablet out."""
+
+    id = Varchar(length=64, primary_key=True)
+    bartender = ForeignKey(references=Bartender, on_delete=OnDelete.cascade)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+
+
+class LoginFailure(Table):
+    """A refused login, counted per account and per address to slow down guessing."""
+
+    id = UUID(primary_key=True, default=UUID4())
+    name = Varchar(length=50, index=True)
+    ip = Varchar(length=64, index=True)
+    at = Timestamptz(default=TimestamptzNow())
+
+
+class BarSetting(Table):
+    """A bar setting a bartender changed in the settings page (JSON value); an absent key
+    falls back to its environment variable."""
+
+    key = Varchar(length=50, primary_key=True)
+    value = JSON()
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: list[type[Table]] = [
+    Cocktail,
+    Generation,
+    Bartender,
+    BartenderSession,
+    LoginFailure,
+    BarSetting,
+]

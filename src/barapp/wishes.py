@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body, FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Response, Template
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from barapp import llm
+from barapp import llm, sessions
+from barapp.bar_settings import Bar, bar_of
 from barapp.generation import Jobs
+from barapp.login import client_ip
 from barapp.queue import QueueFull
 from barapp.rendering import language_of, page, settings_of
 from barapp.tables import Cocktail, Generation
@@ -77,8 +80,13 @@ async def generate(request: HTMXRequest, data: Form) -> Template | Redirect:
         error = "model"
     if error:
         return await _refuse(request, 400, error, wish, model)
+    guest, ip = sessions.guest_of(request), client_ip(request)
+    if await sessions.bartender_of(request) is None:
+        limit = await _guest_limit(bar_of(request), guest, ip)
+        if limit:
+            return await _refuse(request, 403 if limit == "closed" else 429, limit, wish, model)
     try:
-        gen_id = await jobs_of(request).submit(wish, model, lang)
+        gen_id = await jobs_of(request).submit(wish, model, lang, guest=guest, ip=ip)
     except QueueFull:
         return await _refuse(request, 503, "busy", wish, model)
     if not request.htmx:
@@ -99,6 +107,22 @@ async def _refuse(request: HTMXRequest, status: int, error: str, wish: str, mode
     if request.htmx:
         return page(request, template, status, error=error, wish=wish, model=model)
     return await wish_page(request, status, error=error, wish=wish, model=model)
+
+
+async def _guest_limit(bar: Bar, guest: str, ip: str) -> str | None:
+    """Why a guest may not wish now: "closed", "quota_guest", "quota_ip", or None."""
+    if not bar.guests_may_generate:
+        return "closed"
+    since = datetime.now(UTC) - timedelta(hours=1)
+    # A wish the bar failed to serve does not count against the guest.
+    counted = Generation.status.not_in(["failed", "interrupted"]) & (Generation.created_at > since)
+    for column, value, limit, reason in (
+        (Generation.guest, guest, bar.guest_wishes_per_hour, "quota_guest"),
+        (Generation.ip, ip, bar.ip_wishes_per_hour, "quota_ip"),
+    ):
+        if limit and value and await Generation.count().where(counted & (column == value)) >= limit:
+            return reason
+    return None
 
 
 async def _generation(gen_id: uuid.UUID) -> dict[str, Any]:
@@ -182,6 +206,12 @@ async def generation_events(
 async def stop_generation(
     request: HTMXRequest, gen_id: FromPath[uuid.UUID]
 ) -> Response[str] | Redirect:
+    generation = await _generation(gen_id)
+    # Only the guest who made the wish (or a bartender) stops it.
+    if generation["guest"] != sessions.guest_of(request) and not await sessions.bartender_of(
+        request
+    ):
+        raise PermissionDeniedException()
     jobs_of(request).stop(str(gen_id))
     if request.htmx:
         return Response("", status_code=204)

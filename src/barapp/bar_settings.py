@@ -1,0 +1,113 @@
+"""The bar's own settings, changed by a bartender in the app and stored in the database. Each
+starts from its environment variable (so a tablet can be provisioned by script) until a
+bartender changes it; the stored value then wins.
+
+Pages read a snapshot kept on the app (`bar_of`), refreshed at most every `TTL` seconds
+before a request, so that a change made in another app process shows within that time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Litestar, Request
+
+from barapp import db
+from barapp.settings import UNIT_SYSTEMS, Settings
+from barapp.tables import BarSetting
+
+TTL = 2.0
+
+
+@dataclass(frozen=True)
+class Bar:
+    bar_name: str
+    unit_system: str
+    guests_may_generate: bool
+    guest_wishes_per_hour: int
+    ip_wishes_per_hour: int
+    premoderation: bool
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(Bar))
+LIMITS = {"guest_wishes_per_hour": 10_000, "ip_wishes_per_hour": 100_000}
+
+
+class InvalidBarSetting(ValueError):
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def defaults(settings: Settings) -> Bar:
+    return Bar(**{name: getattr(settings, name) for name in FIELDS})
+
+
+async def load(settings: Settings) -> Bar:
+    rows = await BarSetting.select(BarSetting.key, BarSetting.value)
+    # SQLite gives a JSON number back as a number (its JSON columns have numeric affinity).
+    stored = {
+        row["key"]: json.loads(row["value"]) if isinstance(row["value"], str) else row["value"]
+        for row in rows
+    }
+    values = dataclasses.asdict(defaults(settings))
+    for name, value in stored.items():
+        if name in values:
+            values[name] = value
+    return Bar(**values)
+
+
+def parse(form: dict[str, str]) -> dict[str, Any]:
+    """The settings page's form as typed values; raises InvalidBarSetting naming the field.
+    (An unticked checkbox is absent from a form: absent means false.)"""
+    name = " ".join(form.get("bar_name", "").split())
+    if not 1 <= len(name) <= 80:
+        raise InvalidBarSetting("bar_name")
+    if form.get("unit_system") not in UNIT_SYSTEMS:
+        raise InvalidBarSetting("unit_system")
+    values: dict[str, Any] = {"bar_name": name, "unit_system": form["unit_system"]}
+    for key, most in LIMITS.items():
+        try:
+            number = int(form.get(key, ""))
+        except ValueError:
+            raise InvalidBarSetting(key) from None
+        if not 0 <= number <= most:
+            raise InvalidBarSetting(key)
+        values[key] = number
+    for key in ("guests_may_generate", "premoderation"):
+        values[key] = form.get(key) in ("on", "true", "1")
+    return values
+
+
+async def save(app: Litestar, values: dict[str, Any]) -> Bar:
+    async def write() -> None:
+        for key, value in values.items():
+            await BarSetting.delete().where(BarSetting.key == key)
+            # Encoded here: Piccolo stores a str as if it were JSON already ("Chez Marie").
+            await BarSetting.insert(BarSetting(key=key, value=json.dumps(value)))
+
+    await db.write(write)
+    return await refresh(app, force=True)
+
+
+async def refresh(app: Litestar, force: bool = False) -> Bar:
+    state = app.state
+    if force or time.monotonic() - state.get("bar_loaded", 0.0) > TTL:
+        state.bar = await load(state.settings)
+        state.bar_loaded = time.monotonic()
+    bar: Bar = state.bar
+    return bar
+
+
+def current(app: Litestar) -> Bar:
+    """The latest snapshot (the environment's values before the first refresh)."""
+    bar: Bar | None = app.state.get("bar")
+    return bar if bar is not None else defaults(app.state.settings)
+
+
+def bar_of(request: Request[Any, Any, Any]) -> Bar:
+    return current(request.app)

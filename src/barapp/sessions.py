@@ -1,0 +1,209 @@
+"""Who is at the tablet, and the proof that a form came from our own page.
+
+Every browser gets a random token in an HttpOnly, SameSite=Lax cookie: it is the guest's
+identity for the hourly wish quota and the key of its CSRF token (an HMAC of the token with
+SECRET_KEY, so nothing is stored for guests). Logging in issues a NEW token (a token planted
+before the login is useless) whose SHA-256 names a server-side `BartenderSession` row; logging
+out deletes the row, which ends the session wherever the cookie is.
+
+`SessionMiddleware` gives each request its token and refuses a POST, PUT, PATCH or DELETE
+whose CSRF token (the `X-CSRF-Token` header htmx sends, or the `csrf_token` form field of a
+plain form) does not match: `CSRFRefused`, rendered by `rendering.error_page` with what the
+person typed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+from http.cookies import SimpleCookie
+from typing import Any
+
+from litestar import Request
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from barapp import db
+from barapp.settings import Settings
+from barapp.tables import BartenderSession
+
+COOKIE = "barapp_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SCOPE_KEY = "barapp.session"
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+GUEST_COOKIE_DAYS = 365
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class CSRFRefused(Exception):
+    """A state-changing request without our page's token: a stale page, or another site.
+    Carries the submitted form, so the page shown can keep what the person typed."""
+
+    def __init__(self, form: dict[str, str]) -> None:
+        super().__init__("CSRF token missing or wrong")
+        self.form = form
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_of(request: Request[Any, Any, Any]) -> str:
+    token: str = request.scope[SCOPE_KEY]  # type: ignore[literal-required]
+    return token
+
+
+def guest_of(request: Request[Any, Any, Any]) -> str:
+    """The anonymous guest, as stored with their wishes (never the token itself)."""
+    return digest(token_of(request))
+
+
+def csrf_token(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), f"csrf:{token}".encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_of(request: Request[Any, Any, Any]) -> str:
+    settings: Settings = request.app.state.settings
+    return csrf_token(settings.secret_key, token_of(request))
+
+
+def is_https(settings: Settings, scope: Scope) -> bool:
+    return settings.barapp_https or scope.get("scheme") == "https"
+
+
+def cookie_header(settings: Settings, scope: Scope, token: str, max_age: int) -> bytes:
+    secure = "; Secure" if is_https(settings, scope) else ""
+    return (f"{COOKIE}={token}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}").encode()
+
+
+class SessionMiddleware:
+    """Outermost: every response, error pages included, can set the cookie."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        token = _cookie(scope)
+        fresh = token is None
+        scope[SCOPE_KEY] = token = token or new_token()  # type: ignore[literal-required]
+
+        async def send_with_cookie(message: Message) -> None:
+            # A login replaces the token (see `login`): its own Set-Cookie wins.
+            if fresh and message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"set-cookie" and COOKIE.encode() in v for k, v in headers):
+                    cookie = cookie_header(self.settings, scope, token, GUEST_COOKIE_DAYS * 86400)
+                    headers.append((b"set-cookie", cookie))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+SKIP_LOOKUP = ("/static/", "/media/", "/healthz")
+
+
+async def before_request(request: Request[Any, Any, Any]) -> None:
+    """Litestar's before-request hook: after routing, before the handler reads its data."""
+    await check_csrf(request)
+    path = request.url.path
+    if not path.startswith(SKIP_LOOKUP) and not path.endswith("/events"):
+        await bartender_of(request)  # cached in the scope for the templates
+
+
+def bartender_cached(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    cached: dict[str, Any] | None = request.scope.get("barapp.bartender")  # type: ignore[assignment]
+    return cached
+
+
+async def check_csrf(request: Request[Any, Any, Any]) -> None:
+    """Raise CSRFRefused unless a state-changing request carries this session's token.
+    (Reading the form here caches it for the handler.)"""
+    if request.method not in UNSAFE:
+        return
+    expected = csrf_of(request)
+    sent = request.headers.get(CSRF_HEADER, "")
+    form: dict[str, str] = {}
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        sent = sent or form.get(CSRF_FIELD, "")
+    if not (sent and hmac.compare_digest(sent, expected)):
+        raise CSRFRefused(form)
+
+
+# Bartender sessions ------------------------------------------------------------------------
+
+
+async def bartender_of(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    """The bartender logged in on this browser, or None (cached for the request)."""
+    if "barapp.bartender" in request.scope:
+        cached: dict[str, Any] | None = request.scope["barapp.bartender"]  # type: ignore[typeddict-item]
+        return cached
+    row = await (
+        BartenderSession.select(
+            BartenderSession.bartender.id.as_alias("id"),
+            BartenderSession.bartender.name.as_alias("name"),
+        )
+        .where(
+            (BartenderSession.id == digest(token_of(request)))
+            & (BartenderSession.expires_at > datetime.now(UTC))
+        )
+        .first()
+    )
+    bartender = dict(row) if row else None
+    request.scope["barapp.bartender"] = bartender  # type: ignore[typeddict-unknown-key]
+    return bartender
+
+
+async def login(request: Request[Any, Any, Any], bartender: dict[str, Any]) -> str:
+    """Open a session for `bartender`; returns the Set-Cookie value of its new token."""
+    settings: Settings = request.app.state.settings
+    token = new_token()
+    expires = datetime.now(UTC) + timedelta(hours=settings.bartender_session_hours)
+    row = BartenderSession(id=digest(token), bartender=bartender["id"], expires_at=expires)
+
+    async def save() -> None:
+        # Expired sessions go here, at a moment when a write happens anyway.
+        await BartenderSession.delete().where(BartenderSession.expires_at < datetime.now(UTC))
+        await BartenderSession.insert(row)
+
+    await db.write(save)
+    return cookie_header(
+        settings, request.scope, token, settings.bartender_session_hours * 3600
+    ).decode()
+
+
+async def logout(request: Request[Any, Any, Any]) -> str:
+    """End this browser's bartender session on the server; returns the Set-Cookie value of a
+    fresh guest token."""
+    settings: Settings = request.app.state.settings
+    key = digest(token_of(request))
+    await db.write(lambda: BartenderSession.delete().where(BartenderSession.id == key))
+    return cookie_header(settings, request.scope, new_token(), GUEST_COOKIE_DAYS * 86400).decode()
+
+
+def _cookie(scope: Scope) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # a malformed cookie header from elsewhere: a new guest
+                return None
+            morsel = jar.get(COOKIE)
+            if morsel and TOKEN.match(morsel.value):
+                return morsel.value
+    return None

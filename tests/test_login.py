@@ -1,0 +1,164 @@
+"""Bartender accounts and sessions: the login, its throttling, the cookie, logging out on the
+server, and the `barapp bartender` commands."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from barapp import accounts, sessions
+from barapp.app import create_app
+from barapp.settings import Settings
+from barapp.tables import Bartender, BartenderSession, LoginFailure
+from tests.conftest import PASSWORD, app_client, log_in
+
+
+def session_cookie(response: httpx.Response) -> str:
+    header = next(
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and sessions.COOKIE in v
+    )
+    return header
+
+
+async def test_passwords_are_stored_as_argon2id_hashes(app: Any) -> None:
+    row = await Bartender.select().where(Bartender.name == "marie").first()
+    assert row is not None
+    assert row["password_hash"].startswith("$argon2id$")
+    assert PASSWORD not in row["password_hash"]
+
+
+async def test_a_bartender_logs_in_with_a_new_session_token(guest: httpx.AsyncClient) -> None:
+    before = guest.cookies.get(sessions.COOKIE)
+    response = await log_in(guest, name="  MARIE ")  # names are not case-sensitive
+    assert response.status_code == 303
+    assert response.headers["location"] == "/bar"
+    cookie = session_cookie(response)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    # A token planted before the login (session fixation) is not the one that logs in.
+    assert guest.cookies.get(sessions.COOKIE) != before
+    stored = await BartenderSession.select(BartenderSession.id).first()
+    assert stored is not None
+    assert stored["id"] == sessions.digest(
+        guest.cookies.get(sessions.COOKIE)
+    )  # only a hash is kept
+    page = await guest.get("/cocktails")
+    assert "Log out marie" in page.text
+
+
+async def test_the_cookie_is_secure_when_https_is_on(database: Settings) -> None:
+    await accounts.add("marie", PASSWORD)
+    app = create_app(dataclasses.replace(database, barapp_https=True))
+    async with app_client(app) as client:
+        cookie = session_cookie(await log_in(client))
+    assert "Secure" in cookie
+
+
+@pytest.mark.parametrize(
+    ("name", "password"), [("marie", "wrong password!!"), ("nobody", PASSWORD), ("", "")]
+)
+async def test_a_wrong_login_says_so_and_keeps_the_name(
+    guest: httpx.AsyncClient, name: str, password: str
+) -> None:
+    response = await log_in(guest, name=name, password=password)
+    assert response.status_code == 400
+    assert "This name and password do not match." in response.text
+    assert f'value="{name}"' in response.text
+    assert password not in response.text or password == ""
+    assert "Log out" not in response.text
+
+
+async def test_logins_are_throttled_per_account(guest: httpx.AsyncClient, app: Any) -> None:
+    for _ in range(5):
+        assert (await log_in(guest, password="not the password")).status_code == 400
+    # Even the right password waits now, with a clear message.
+    response = await log_in(guest)
+    assert response.status_code == 429
+    assert "Too many attempts. Try again in 15 minutes." in response.text
+    # Another account from elsewhere is not blocked by this one.
+    await accounts.add("paul", PASSWORD)
+    assert (await log_in(guest, name="paul")).status_code == 303
+
+
+async def test_logins_are_throttled_per_address(guest: httpx.AsyncClient) -> None:
+    for i in range(20):
+        assert (await log_in(guest, name=f"guess{i}", password="x" * 12)).status_code == 400
+    assert (await log_in(guest)).status_code == 429
+    assert await LoginFailure.count() == 20
+
+
+async def test_logout_ends_the_session_on_the_server(app: Any, guest: httpx.AsyncClient) -> None:
+    await log_in(guest)
+    stolen = guest.cookies.get(sessions.COOKIE)
+    assert (await guest.get("/bar")).status_code != 303
+    response = await guest.post("/logout")
+    assert response.status_code == 303
+    assert await BartenderSession.count() == 0
+    # The old cookie, replayed from another browser, opens nothing any more.
+    async with app_client(app) as other:
+        other.cookies.set(sessions.COOKIE, stolen, domain="testserver.local")
+        replay = await other.get("/bar")
+    assert replay.status_code == 303
+    assert replay.headers["location"].startswith("/login")
+
+
+async def test_a_new_password_logs_the_bartender_out_everywhere(guest: httpx.AsyncClient) -> None:
+    await log_in(guest)
+    await accounts.set_password("marie", "another long password")
+    assert (await guest.get("/bar")).status_code == 303
+
+
+async def test_an_expired_session_is_a_guest(guest: httpx.AsyncClient) -> None:
+    await log_in(guest)
+    await BartenderSession.update(
+        {BartenderSession.expires_at: datetime.now(UTC) - timedelta(minutes=1)}, force=True
+    )
+    assert (await guest.get("/bar")).status_code == 303
+
+
+async def test_a_login_form_without_its_token_is_refused_and_keeps_the_name(app: Any) -> None:
+    async with app_client(app, csrf=False) as client:
+        response = await client.post("/login", data={"name": "marie", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "This page had expired." in response.text
+    assert "marie" in response.text
+    assert PASSWORD not in response.text  # a password is never sent back
+    assert await BartenderSession.count() == 0
+
+
+def run_cli(*args: str, stdin: str = "", env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "barapp", "bartender", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_the_bartender_commands(tmp_path: Any) -> None:
+    import os
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
+        "SECRET_KEY": "x" * 20,
+    }
+    added = run_cli("add", "Marie", stdin=PASSWORD + "\n", env=env)
+    assert added.returncode == 0, added.stderr
+    assert "bartender marie added" in added.stdout
+    assert run_cli("add", "marie", stdin=PASSWORD + "\n", env=env).returncode == 1
+    short = run_cli("add", "paul", stdin="short\n", env=env)
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    assert run_cli("add", "no spaces please", stdin=PASSWORD + "\n", env=env).returncode == 1
+    assert run_cli("list", env=env).stdout.split() == ["marie"]
+    assert run_cli("set-password", "marie", stdin="a brand new password\n", env=env).returncode == 0
+    assert run_cli("remove", "marie", env=env).returncode == 0
+    missing = run_cli("remove", "marie", env=env)
+    assert missing.returncode == 1 and "no bartender named 'marie'" in missing.stderr
