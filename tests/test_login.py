@@ -162,3 +162,11 @@ def test_the_bartender_commands(tmp_path: Any) -> None:
     assert run_cli("remove", "marie", env=env).returncode == 0
     missing = run_cli("remove", "marie", env=env)
     assert missing.returncode == 1 and "no bartender named 'marie'" in missing.stderr
+
+
+async def test_old_login_failures_neither_count_nor_stay(guest: httpx.AsyncClient) -> None:
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    for _ in range(5):
+        await LoginFailure.insert(LoginFailure(name="marie", ip="127.0.0.1", at=long_ago))
+    assert (await log_in(guest, password="still not it")).status_code == 400  # not throttled
+    assert await LoginFailure.count() == 1  # the old ones were cleared with this one

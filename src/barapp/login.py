@@ -67,7 +67,13 @@ async def login_submit(request: Request[Any, Any, Any], data: Form) -> Template 
     bartender = await accounts.authenticate(name, password)
     if bartender is None:
         failure = LoginFailure(name=name.lower(), ip=client_ip(request))
-        await db.write(lambda: LoginFailure.insert(failure))
+
+        async def record() -> None:
+            # Only the last WINDOW counts: older failures go, so the table stays small.
+            await LoginFailure.delete().where(LoginFailure.at < datetime.now(UTC) - WINDOW)
+            await LoginFailure.insert(failure)
+
+        await db.write(record)
         return page(request, "login.html", 400, next=target, name=name, error="wrong")
     cookie = await sessions.login(request, bartender)
     response = Redirect(target, status_code=303)
