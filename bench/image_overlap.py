@@ -160,6 +160,13 @@ class Wish:
 
 def run_wish(client: httpx.Client, wish: str, media_dir: Path) -> Wish:
     shutil.rmtree(media_dir, ignore_errors=True)
+    if "x-csrf-token" not in client.headers:
+        # As a browser: the wish page gives the session cookie and its CSRF token.
+        page = client.get("/generate")
+        found_token = re.search(r'"X-CSRF-Token": "([0-9a-f]+)"', page.text)
+        if not found_token:
+            raise RuntimeError("GET /generate: no CSRF token in the page")
+        client.headers["x-csrf-token"] = found_token.group(1)
     t0 = time.time()
     answer = client.post(
         "/generate", data={"wish": wish, "model": MODEL}, headers={"HX-Request": "true"}
@@ -258,6 +265,8 @@ def main() -> None:
                 OLLAMA_DEFAULT_MODEL=MODEL,
                 DEFAULT_LANGUAGE="en",
                 BAR_NAME=BAR_NAME,
+                GUEST_WISHES_PER_HOUR="0",
+                IP_WISHES_PER_HOUR="0",
                 IMAGE_PROVIDER="stability",
                 STABILITY_API_KEY="sk-test",
                 STABILITY_API_HOST=procs[1].url,

@@ -338,6 +338,9 @@ def start_app(root: Path, label: str, fake: Proc, concurrency: int) -> tuple[Pro
         OLLAMA_MAX_QUEUE=str(concurrency),
         OLLAMA_NUM_PREDICT=str(NUM_PREDICT),
         IMAGE_GEN_ENABLED="false",
+        # Every wish comes from one address: the guests' hourly quotas would refuse them.
+        GUEST_WISHES_PER_HOUR="0",
+        IP_WISHES_PER_HOUR="0",
         DEFAULT_LANGUAGE="en",
         BAR_NAME=BAR_NAME,
     )
@@ -594,7 +597,17 @@ async def open_sse(port: int, gen_id: str, gzip: bool) -> SSEClient:
     return protocol
 
 
+CSRF_IN_PAGE = re.compile(r'"X-CSRF-Token": "([0-9a-f]+)"')
+
+
 async def post_wish(client: httpx.AsyncClient, wish: str) -> str:
+    if "x-csrf-token" not in client.headers:
+        # As a browser: the wish page gives the session cookie and its CSRF token.
+        page = await client.get("/generate")
+        found = CSRF_IN_PAGE.search(page.text)
+        if not found:
+            raise RuntimeError("GET /generate: no CSRF token in the page")
+        client.headers["x-csrf-token"] = found.group(1)
     response = await client.post(
         "/generate", data={"wish": wish, "model": MODEL}, headers={"HX-Request": "true"}
     )

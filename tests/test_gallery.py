@@ -381,3 +381,8 @@ async def test_search_follows_new_renamed_and_deleted_cocktails(database: Any) -
     assert await search_all_pages({"q": "kumquat"}) == []
     assert await search_all_pages({"q": "yuzu"}) == ["Yuzu Sour"]
     await fts_index_is_consistent()
+
+
+async def test_a_cursor_of_the_wrong_shape_is_a_400_not_a_crash(client: Any) -> None:
+    response = await client.get("/cocktails", params={"after": "WyJ4Iiw1XQ=="})  # ["x", 5]
+    assert response.status_code == 400

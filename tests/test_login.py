@@ -3,6 +3,7 @@ server, and the `barapp bartender` commands."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import subprocess
 import sys
@@ -170,3 +171,45 @@ async def test_old_login_failures_neither_count_nor_stay(guest: httpx.AsyncClien
         await LoginFailure.insert(LoginFailure(name="marie", ip="127.0.0.1", at=long_ago))
     assert (await log_in(guest, password="still not it")).status_code == 400  # not throttled
     assert await LoginFailure.count() == 1  # the old ones were cleared with this one
+
+
+async def test_a_malformed_cookie_from_another_app_does_not_hide_the_session(
+    app: Any, guest: httpx.AsyncClient
+) -> None:
+    await log_in(guest)
+    token = guest.cookies.get(sessions.COOKIE)
+    async with app_client(app) as other:
+        response = await other.get(
+            "/bar", headers={"cookie": f'prefs={{"theme": "dark"}}; {sessions.COOKIE}={token}'}
+        )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("variant", ["marie" + " " * 45 + "x", "marie\t", "\xa0MARIE\xa0"])
+async def test_the_throttle_counts_every_spelling_of_one_account(
+    guest: httpx.AsyncClient, variant: str
+) -> None:
+    for _ in range(5):
+        await log_in(guest, password="not the password")
+    assert (await log_in(guest, name=variant)).status_code == 429
+
+
+async def test_simultaneous_guesses_do_not_pass_the_throttle(app: Any) -> None:
+    async with app_client(app) as client:
+        answers = await asyncio.gather(
+            *(log_in(client, password=f"guess number {i}") for i in range(12))
+        )
+    codes = sorted(a.status_code for a in answers)
+    assert codes.count(400) <= 5
+    assert codes.count(429) >= 7
+
+
+async def test_a_cross_site_post_does_not_replace_the_session_cookie(app: Any) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as cookieless:
+        response = await cookieless.post("/bar/settings", data={"bar_name": "x"})
+        page = await cookieless.get("/cocktails")
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+    assert sessions.COOKIE in page.headers["set-cookie"]  # a page read with GET starts one

@@ -98,3 +98,30 @@ async def test_wishes_can_be_kept_for_the_bartenders(make_app: Any) -> None:
         for _ in range(3):
             assert (await wish(bartender)).status_code == 200
     assert await Generation.count() == 3
+
+
+async def test_simultaneous_wishes_do_not_pass_the_quota(make_app: Any) -> None:
+    app = make_app(guest_wishes_per_hour=2, ip_wishes_per_hour=0)
+    async with app_client(app) as guest:
+        answers = await asyncio.gather(*(wish(guest, f"wish number {i}") for i in range(8)))
+    assert sorted(a.status_code for a in answers) == [200, 200] + [429] * 6
+    assert await Generation.count() == 2
+
+
+async def test_a_hidden_cocktail_is_not_shown_through_its_generation_link(
+    make_app: Any,
+) -> None:
+    from barapp.tables import Cocktail
+
+    app = make_app()
+    async with app_client(app) as guest, app_client(app) as stranger:
+        response = await wish(guest)
+        gen_id = response.text.split("/generations/")[1].split("/")[0]
+        await asyncio.gather(*app.state.jobs.tasks.values())
+        name = (await Cocktail.select(Cocktail.name).first())["name"]
+        assert name in (await stranger.get(f"/generations/{gen_id}")).text
+        await Cocktail.update({Cocktail.visibility: "hidden"}, force=True)
+        page = await stranger.get(f"/generations/{gen_id}")
+    assert page.status_code == 200
+    assert name not in page.text
+    assert "This cocktail is no longer in the gallery." in page.text

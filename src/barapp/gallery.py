@@ -135,7 +135,7 @@ class GalleryQuery:
                 key = datetime.fromisoformat(key)
             elif not isinstance(key, str):
                 raise ValueError(key)
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
             raise BadFilter("after", self.after[:20]) from None
         return key, ident
 

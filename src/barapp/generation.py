@@ -75,6 +75,8 @@ class Jobs:
         self.pictures = pictures.Pictures(pictures.Painter(settings))
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.stopping: set[str] = set()
+        self.admission = asyncio.Lock()
+        """Held while a guest's quota is counted and their wish recorded."""
 
     async def submit(self, wish: str, model: str, lang: str, guest: str = "", ip: str = "") -> str:
         """Record the wish and start its job at once (the model may load while the browser

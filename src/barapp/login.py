@@ -55,26 +55,32 @@ async def login_form(request: Request[Any, Any, Any], next: FromQuery[str] = "/b
 
 @post("/login", include_in_schema=False, status_code=200)
 async def login_submit(request: Request[Any, Any, Any], data: Form) -> Template | Redirect:
-    name = data.get("name", "").strip()[:50]
+    # Stripped again after the cut: the throttle must count "marie", "marie   x"[:50] and
+    # "marie\t" as the one account they log into.
+    name = data.get("name", "").strip()[:50].strip()
     password = data.get("password", "")
     target = safe_next(data.get("next", "/bar"))
-    wait = await _throttled(name.lower(), client_ip(request))
+    # The attempt is written BEFORE the password is checked (0.1 s): counted afterwards,
+    # thirty simultaneous guesses would all pass a limit of five.
+    attempt = LoginFailure(name=name.lower()[:50], ip=client_ip(request))
+
+    async def record() -> None:
+        # Only the last WINDOW counts: older attempts go, so the table stays small.
+        await LoginFailure.delete().where(LoginFailure.at < datetime.now(UTC) - WINDOW)
+        await LoginFailure.insert(attempt)
+
+    await db.write(record)
+    wait = await _throttled(attempt.name, attempt.ip)
     if wait:
+        await _forget(attempt)  # a refused attempt does not push the wait further
         minutes = max(1, round(wait.total_seconds() / 60))
         return page(
             request, "login.html", 429, next=target, name=name, error="throttled", minutes=minutes
         )
     bartender = await accounts.authenticate(name, password)
     if bartender is None:
-        failure = LoginFailure(name=name.lower(), ip=client_ip(request))
-
-        async def record() -> None:
-            # Only the last WINDOW counts: older failures go, so the table stays small.
-            await LoginFailure.delete().where(LoginFailure.at < datetime.now(UTC) - WINDOW)
-            await LoginFailure.insert(failure)
-
-        await db.write(record)
         return page(request, "login.html", 400, next=target, name=name, error="wrong")
+    await _forget(attempt)
     cookie = await sessions.login(request, bartender)
     response = Redirect(target, status_code=303)
     response.headers["Set-Cookie"] = cookie
@@ -89,8 +95,13 @@ async def logout(request: Request[Any, Any, Any]) -> Redirect:
     return response
 
 
+async def _forget(attempt: LoginFailure) -> None:
+    await db.write(lambda: LoginFailure.delete().where(LoginFailure.id == attempt.id))
+
+
 async def _throttled(name: str, ip: str) -> timedelta | None:
-    """How long this account or address must wait, or None."""
+    """How long this account or address must wait, or None. Counts the attempt being made:
+    the sixth within the window (per account) waits."""
     since = datetime.now(UTC) - WINDOW
     checks = ((LoginFailure.name, name, PER_ACCOUNT), (LoginFailure.ip, ip, PER_ADDRESS))
     for column, value, limit in checks:
@@ -100,9 +111,9 @@ async def _throttled(name: str, ip: str) -> timedelta | None:
             LoginFailure.select(LoginFailure.at)
             .where((column == value) & (LoginFailure.at > since))
             .order_by(LoginFailure.at, ascending=False)
-            .limit(limit)
+            .limit(limit + 1)
         )
-        if len(rows) >= limit:
+        if len(rows) > limit:
             oldest: datetime = rows[-1]["at"]
             return oldest + WINDOW - datetime.now(UTC)
     return None

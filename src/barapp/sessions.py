@@ -19,7 +19,6 @@ import hmac
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
-from http.cookies import SimpleCookie
 from typing import Any
 
 from litestar import Request
@@ -96,7 +95,10 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             return
         token = _cookie(scope)
-        fresh = token is None
+        # A cross-site POST arrives without our SameSite=Lax cookie: answering it with a new
+        # one would overwrite a bartender's session (a logout by any website). Only pages
+        # read with GET start a session.
+        fresh = token is None and scope.get("method") in ("GET", "HEAD")
         scope[SCOPE_KEY] = token = token or new_token()  # type: ignore[literal-required]
 
         async def send_with_cookie(message: Message) -> None:
@@ -196,14 +198,12 @@ async def logout(request: Request[Any, Any, Any]) -> str:
 
 
 def _cookie(scope: Scope) -> str | None:
+    # Split by hand: SimpleCookie stops at the first cookie it finds malformed (another app
+    # on the same host may set `prefs={"a": 1}`), and ours would then never be seen.
     for key, value in scope.get("headers", []):
         if key == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed cookie header from elsewhere: a new guest
-                return None
-            morsel = jar.get(COOKIE)
-            if morsel and TOKEN.match(morsel.value):
-                return morsel.value
+            for part in value.decode("latin-1").split(";"):
+                name, _, token = part.strip().partition("=")
+                if name == COOKIE and TOKEN.match(token):
+                    return token
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -81,14 +82,22 @@ async def generate(request: HTMXRequest, data: Form) -> Template | Redirect:
     if error:
         return await _refuse(request, 400, error, wish, model)
     guest, ip = sessions.guest_of(request), client_ip(request)
-    if await sessions.bartender_of(request) is None:
-        limit = await _guest_limit(bar_of(request), guest, ip)
-        if limit:
-            return await _refuse(request, 403 if limit == "closed" else 429, limit, wish, model)
-    try:
-        gen_id = await jobs_of(request).submit(wish, model, lang, guest=guest, ip=ip)
-    except QueueFull:
-        return await _refuse(request, 503, "busy", wish, model)
+    jobs, bar = jobs_of(request), bar_of(request)
+    counted = await sessions.bartender_of(request) is None and (
+        bar.guest_wishes_per_hour or bar.ip_wishes_per_hour or not bar.guests_may_generate
+    )
+    # Counting and recording one at a time: checked side by side, ten simultaneous wishes
+    # would all pass a quota of two.
+    async with jobs.admission if counted else contextlib.nullcontext():
+        limit = await _guest_limit(bar, guest, ip) if counted else None
+        if not limit:
+            try:
+                gen_id = await jobs.submit(wish, model, lang, guest=guest, ip=ip)
+            except QueueFull:
+                limit = "busy"
+    if limit:
+        status = {"closed": 403, "busy": 503}.get(limit, 429)
+        return await _refuse(request, status, limit, wish, model)
     if not request.htmx:
         return Redirect(f"/generations/{gen_id}", status_code=303)
     # The address bar follows the wish: a reload (or a shared link) finds it at its own page.
@@ -132,7 +141,9 @@ async def _generation(gen_id: uuid.UUID) -> dict[str, Any]:
     return dict(row)
 
 
-async def final_context(generation: dict[str, Any]) -> dict[str, Any]:
+async def final_context(
+    generation: dict[str, Any], request: Request[Any, Any, Any]
+) -> dict[str, Any]:
     """What a finished generation shows: its cocktail, the refusal, or why it failed."""
     status = generation["status"]
     context: dict[str, Any] = {
@@ -144,12 +155,21 @@ async def final_context(generation: dict[str, Any]) -> dict[str, Any]:
         "cocktail": None,
     }
     if status == "done" and generation["cocktail"]:
-        context["cocktail"] = (
+        cocktail = (
             await Cocktail.select()
             .where(Cocktail.id == generation["cocktail"])
             .first()
             .output(load_json=True)
         )
+        # The generation's link is shareable: it shows what the gallery would, plus the
+        # wisher's own drink while it waits for approval; a hidden one stays hidden.
+        own = generation["guest"] == sessions.guest_of(request)
+        if cocktail and (
+            cocktail["visibility"] == "visible"
+            or (cocktail["visibility"] == "pending" and own)
+            or await sessions.bartender_of(request)
+        ):
+            context["cocktail"] = cocktail
     return context
 
 
@@ -158,7 +178,7 @@ async def generation_page(request: Request[Any, Any, Any], gen_id: FromPath[uuid
     generation = await _generation(gen_id)
     running = generation["status"] in ("queued", "running")
     live = running and jobs_of(request).events.has(str(gen_id))
-    context = {} if live else await final_context(generation)
+    context = {} if live else await final_context(generation, request)
     return page(
         request,
         "generation.html",
@@ -188,7 +208,7 @@ async def generation_events(
             return
         # The job ended long ago (or in another process): its final state, then the end.
         generation = await _generation(gen_id)
-        context = await final_context(generation)
+        context = await final_context(generation, request)
         html = jobs_of(request).render(
             "_generation_result.html",
             lang=language_of(request),
