@@ -213,3 +213,22 @@ async def test_a_cross_site_post_does_not_replace_the_session_cookie(app: Any) -
     assert response.status_code == 403
     assert "set-cookie" not in response.headers
     assert sessions.COOKIE in page.headers["set-cookie"]  # a page read with GET starts one
+
+
+@pytest.mark.parametrize(
+    ("host", "counted_as"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("testclient", "testclient"),
+    ],
+)
+def test_limits_count_an_ipv6_address_as_its_64(host: str, counted_as: str) -> None:
+    from types import SimpleNamespace
+
+    from barapp.login import client_ip
+
+    request = SimpleNamespace(client=SimpleNamespace(host=host))
+    assert client_ip(request) == counted_as  # type: ignore[arg-type]

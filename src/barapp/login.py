@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -40,8 +41,19 @@ async def bartender_only(
 
 
 def client_ip(request: ASGIConnection[Any, Any, Any, Any]) -> str:
-    # uvicorn runs with proxy_headers: behind a trusted proxy this is the guest's address.
-    return request.client.host if request.client else ""
+    """The address limits count by (uvicorn runs with proxy_headers: behind a trusted proxy
+    this is the guest's). An IPv6 address counts as its /64: one home or phone is given a
+    whole /64, so counting single addresses would let one device change address at will."""
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:  # an IPv4 guest seen through a dual-stack socket
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return host
 
 
 def safe_next(target: str) -> str:
