@@ -38,10 +38,8 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,6 +50,11 @@ from types import ModuleType
 from typing import Any
 
 import httpx
+
+# The processes are started and stopped as the stream benchmark does (bench/ is this
+# script's folder, so its sibling imports as `stream`).
+from stream import Proc, free_port, wait_ready
+from stream import spawn as start_process
 
 from barapp import prompt
 from barapp.jsonstream import JSONStream, ValueDone
@@ -108,40 +111,17 @@ def serve_images(port: int, seconds: float) -> None:
 # --- Processes --------------------------------------------------------------------------
 
 
-@dataclass
-class Proc:
-    popen: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-
-
 def spawn(name: str, args: list[str], env: dict[str, str], workdir: Path, ready: str) -> Proc:
     """`python ARGS` ("{port}": a free port), once GET <ready> answers 200."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = workdir / f"{name}.log"
-    with log.open("wb") as out:
-        command = [sys.executable, *(a.replace("{port}", str(port)) for a in args)]
-        popen = subprocess.Popen(command, env=env, cwd=workdir, stdout=out, stderr=out)
-    proc = Proc(popen, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and popen.poll() is None:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(proc.url + ready, timeout=5).status_code == 200:
-                return proc
-        time.sleep(0.2)
-    proc.stop()
-    raise RuntimeError(f"{name} not ready:\n{log.read_text(errors='replace')[-3000:]}")
+    port = free_port()
+    command = [sys.executable, *(a.replace("{port}", str(port)) for a in args)]
+    proc = start_process(name, command, env, workdir, port)
+    try:
+        wait_ready(proc, ready)
+    except BaseException:
+        proc.stop()
+        raise
+    return proc
 
 
 # --- One wish ---------------------------------------------------------------------------
@@ -276,7 +256,7 @@ def main() -> None:
             timeout = httpx.Timeout(args.recipe_seconds + args.image_seconds + 60)
             with httpx.Client(base_url=procs[2].url, timeout=timeout) as client:
                 wishes = [run_wish(client, wish, media_dir) for _ in range(args.wishes)]
-            add_app_side(wishes, root / "bench.sqlite3", procs[1].log)
+            add_app_side(wishes, root / "bench.sqlite3", procs[1].log_path)
         finally:
             for proc in reversed(procs):
                 proc.stop()

@@ -55,11 +55,12 @@ import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, ClassVar
 
 import uvicorn
 from PIL import Image, ImageDraw, ImageFilter, PngImagePlugin
+
+from tests.fake_server import ThreadedServer
 
 __all__ = [
     "A1111_MODELS",
@@ -919,7 +920,7 @@ class _App:
 # The server
 
 
-class FakeImageServer:
+class FakeImageServer(ThreadedServer):
     """Fake Stability AI, AUTOMATIC1111 and OpenAI-compatible image servers on 127.0.0.1.
 
     `scenario` is a preset name, a Scenario, or a sequence: consecutive generation requests (of
@@ -927,6 +928,9 @@ class FakeImageServer:
     the APIs served (the others' paths are 404). `max_concurrent` (None: unlimited) makes
     further generations wait for a slot, as a one-GPU A1111 (1) does.
     """
+
+    label = "fake image server"
+    backlog = 2048
 
     def __init__(
         self,
@@ -1064,84 +1068,12 @@ class FakeImageServer:
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    def start(self, timeout: float = 10.0) -> FakeImageServer:
-        if self._thread is not None:
-            raise RuntimeError("FakeImageServer is already running")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.bind_host, self.port))
-        except OSError:
-            sock.close()
-            raise
-        sock.listen(2048)
-        sock.setblocking(False)
-        self._sock, self.port = sock, sock.getsockname()[1]
-        self._app = _App(self)
-        config = uvicorn.Config(
-            self._app, log_config=None, log_level=self.log_level, access_log=self.access_log,
-            lifespan="off", server_header=False, proxy_headers=False,
-            timeout_graceful_shutdown=3, timeout_keep_alive=30, backlog=2048,
-        )  # fmt: skip
-        server = self._server = uvicorn.Server(config)
-        failure: list[BaseException] = []
+    def _make_app(self) -> _App:
+        return _App(self)
 
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            self._loop = loop
-            if self.max_concurrent is not None:
-                self._app.slots = asyncio.Semaphore(self.max_concurrent)
-            try:
-                loop.run_until_complete(server.serve(sockets=[sock]))
-            except BaseException as exc:
-                failure.append(exc)
-            finally:
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name=f"fake-images-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if failure or not self._thread.is_alive() or time.monotonic() > deadline:
-                self._thread = None
-                sock.close()
-                raise RuntimeError(f"fake image server did not start: {failure or 'timeout'}")
-            time.sleep(0.005)
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop like a killed server: requests in progress (hanging ones too) lose their
-        connection, then connections are refused."""
-        thread, server, loop = self._thread, self._server, self._loop
-        if thread is None or server is None:
-            return
-        if loop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._app.begin_shutdown)
-        server.should_exit = True
-        thread.join(timeout)
-        if self._sock is not None:
-            self._sock.close()
-        self._thread = self._server = self._loop = self._sock = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
-
-    def __enter__(self) -> FakeImageServer:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
-        self.stop()
-
-    async def __aenter__(self) -> FakeImageServer:
-        return await asyncio.to_thread(self.start)
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:  # fmt: skip
-        await asyncio.to_thread(self.stop)
+    def _prepare_loop(self) -> None:
+        if self.max_concurrent is not None:
+            self._app.slots = asyncio.Semaphore(self.max_concurrent)
 
 
 # --------------------------------------------------------------------------------------------

@@ -51,10 +51,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 import uvicorn
+
+from tests.fake_server import ThreadedServer
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -1132,7 +1133,7 @@ class _App:
 # The server
 
 
-class FakeOllama:
+class FakeOllama(ThreadedServer):
     """A fake Ollama on 127.0.0.1, served by uvicorn in a background thread.
 
     `scenario` is a preset name, a Scenario, or a sequence of them: a sequence answers
@@ -1142,6 +1143,9 @@ class FakeOllama:
     `num_parallel` (None = unlimited) makes requests beyond it wait, like OLLAMA_NUM_PARALLEL,
     and a request that would make more than `max_queue` wait gets Ollama's 503.
     """
+
+    label = "fake Ollama"
+    backlog = 4096
 
     def __init__(
         self,
@@ -1299,101 +1303,12 @@ class FakeOllama:
 
     # --- lifecycle -----------------------------------------------------------------------
 
-    def start(self, timeout: float = 10.0) -> FakeOllama:
-        if self._thread is not None:
-            raise RuntimeError("FakeOllama is already running")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.bind_host, self.port))
-        except OSError:
-            sock.close()
-            raise
-        sock.listen(4096)
-        sock.setblocking(False)
-        self._sock = sock
-        self.port = sock.getsockname()[1]
-        self._app = _App(self)
-        config = uvicorn.Config(
-            self._app,
-            log_config=None,
-            log_level=self.log_level,
-            access_log=self.access_log,
-            lifespan="off",
-            server_header=False,
-            proxy_headers=False,
-            timeout_graceful_shutdown=3,
-            timeout_keep_alive=30,
-            backlog=4096,
-        )
-        self._server = uvicorn.Server(config)
-        failure: list[BaseException] = []
+    def _make_app(self) -> _App:
+        return _App(self)
 
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            self._loop = loop
-            if self.num_parallel is not None:
-                self._app.slots = asyncio.Semaphore(self.num_parallel)
-            try:
-                assert self._server is not None
-                loop.run_until_complete(self._server.serve(sockets=[sock]))
-            except BaseException as exc:
-                failure.append(exc)
-            finally:
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name=f"fake-ollama-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if failure or not self._thread.is_alive() or time.monotonic() > deadline:
-                self._thread = None
-                sock.close()
-                raise RuntimeError(f"fake Ollama did not start: {failure or 'timeout'}")
-            time.sleep(0.005)
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop like a killed Ollama: streams in progress lose their connection, and then
-        connections are refused."""
-        thread, server, loop = self._thread, self._server, self._loop
-        if thread is None or server is None:
-            return
-        if loop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._app.begin_shutdown)
-        server.should_exit = True
-        thread.join(timeout)
-        if self._sock is not None:
-            self._sock.close()
-        self._thread = self._server = self._loop = self._sock = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
-
-    def __enter__(self) -> FakeOllama:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> FakeOllama:
-        return await asyncio.to_thread(self.start)
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await asyncio.to_thread(self.stop)
+    def _prepare_loop(self) -> None:
+        if self.num_parallel is not None:
+            self._app.slots = asyncio.Semaphore(self.num_parallel)
 
 
 # --------------------------------------------------------------------------------------------
