@@ -5,7 +5,7 @@
 
 For each engine: a fresh database (SQLite in a temporary folder; PostgreSQL in a dedicated
 database that is dropped and recreated, never the test-suite's), migrated by `barapp migrate`,
-filled in bulk with varied cocktails built through `barapp.records`, then served by one
+filled in bulk with varied cocktails built through `barapp.cocktails.model`, then served by one
 `barapp serve` process on 127.0.0.1. Each gallery query is timed one request at a time (median,
 p95), then with a few concurrent clients (requests/s). Every response must be a 200 with a full
 page of cards.
@@ -40,9 +40,9 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 
-from barapp.gallery import PAGE_SIZE, encode_cursor
-from barapp.records import parse_record, slugify, to_row
-from barapp.tables import Cocktail
+from barapp.cocktails.gallery import PAGE_SIZE, encode_cursor
+from barapp.cocktails.model import parse_record, slugify, to_row
+from barapp.store.tables import Cocktail
 
 TARGET_MEDIAN_MS = 30.0
 TARGET_P95_MS = 60.0
@@ -136,7 +136,7 @@ def random_ingredients(rng: random.Random) -> list[dict[str, Any]]:
 
 
 def random_document(rng: random.Random) -> dict[str, Any]:
-    """One cocktail in the import/export format (see barapp.records.CocktailRecord)."""
+    """One cocktail in the import/export format (see barapp.cocktails.model.CocktailRecord)."""
     name = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(SUFFIXES)}".strip()
     ingredients = random_ingredients(rng)
     first, second = ingredients[0]["name"], ingredients[1]["name"]

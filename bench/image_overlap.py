@@ -56,8 +56,8 @@ import httpx
 from stream import Proc, free_port, wait_ready
 from stream import spawn as start_process
 
-from barapp import prompt
-from barapp.jsonstream import JSONStream, ValueDone
+from barapp.wishes import prompt
+from barapp.wishes.jsonstream import JSONStream, ValueDone
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "llama3.1:8b"

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from barapp.jsonstream import JSONStream
+from barapp.wishes.jsonstream import JSONStream
 
 
 def cocktail(n: int) -> dict[str, Any]:

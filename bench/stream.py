@@ -21,7 +21,7 @@ HTTP framing, gzip and SSE parsing are done after the run, so the client adds as
 possible to the shared CPU. For each field-update event (`name`, `description`, `glass`,
 `garnish`, `ingredients`, `steps`, `music`) the benchmark knows which token made it possible:
 it feeds the fake's exact tokens (same content, same tokenizer) to the app's own parser
-(`barapp.jsonstream`) with the app's own rules (`generation.STREAMED_FIELDS`, `LISTS`), so the
+(`barapp.wishes.jsonstream`) with the app's own rules (`STREAMED_FIELDS`, `LISTS`), so the
 k-th character of a field, the n-th ingredient or the music is tied to the first token after
 which the app could know it. Its delay = arrival at the SSE client - the fake's write of that
 token. This is measured against what the fake actually wrote, not against its schedule: when
@@ -81,10 +81,10 @@ from typing import Any
 import httpx
 import ollama
 
-from barapp import prompt
-from barapp.generation import LISTS, STREAMED_FIELDS
-from barapp.jsonstream import JSONStream, StringDelta, ValueDone
 from barapp.settings import Settings
+from barapp.wishes import prompt
+from barapp.wishes.job import LISTS, STREAMED_FIELDS
+from barapp.wishes.jsonstream import JSONStream, StringDelta, ValueDone
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "llama3.1:8b"

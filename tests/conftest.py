@@ -28,9 +28,10 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 
-from barapp import db, sessions  # noqa: E402
 from barapp.app import create_app  # noqa: E402
 from barapp.settings import Settings, load_settings  # noqa: E402
+from barapp.store import db  # noqa: E402
+from barapp.web import sessions  # noqa: E402
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,7 +156,7 @@ async def log_in(
 @pytest.fixture
 async def app(database: Settings) -> Any:
     """The app on a fresh database with one bartender account, "marie"."""
-    from barapp import accounts
+    from barapp.staff import accounts
 
     await accounts.add("marie", PASSWORD)
     return create_app(database)

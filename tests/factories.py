@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from barapp.records import parse_record
-from barapp.transfer import import_records
+from barapp.cocktails.model import parse_record
+from barapp.cocktails.transfer import import_records
 
 
 def cocktail_doc(name: str = "Negroni", **fields: Any) -> dict[str, Any]:

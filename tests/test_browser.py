@@ -434,7 +434,7 @@ def test_the_app_works_under_its_strict_csp(
     console_errors: list[str],
 ) -> None:
     """htmx swaps, the pictures, the SSE extension: nothing the strict CSP refuses."""
-    from barapp.security_headers import CONTENT_SECURITY_POLICY
+    from barapp.web.security_headers import CONTENT_SECURITY_POLICY
     from tests.fake_ollama import cocktail_document
 
     page = open_page(browser, console_errors, viewport=TABLET)

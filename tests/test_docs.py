@@ -33,11 +33,16 @@ def test_readme_documents_every_cli_command() -> None:
 
 def test_architecture_names_only_modules_that_exist() -> None:
     text = (ROOT / "docs" / "architecture.md").read_text()
-    named = set(re.findall(r"`([a-z0-9_]+\.py)`", text))
-    modules = {p.name for p in (ROOT / "src" / "barapp").glob("*.py")} - {
-        "__init__.py",
-        "__main__.py",
+    named = set(re.findall(r"`((?:[a-z]+/)?[a-z0-9_]+\.py)`", text))
+    package = ROOT / "src" / "barapp"
+    modules = {
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if p.name not in ("__init__.py", "__main__.py")
     }
+    for test_file in {name for name in named if name.startswith("tests/")}:
+        assert (ROOT / test_file).exists(), test_file
+        named.discard(test_file)
     assert named - modules == set()
     # ...and every module has its line in the table.
     assert modules - named == set()

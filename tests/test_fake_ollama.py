@@ -16,7 +16,7 @@ import httpx
 import ollama
 import pytest
 
-from barapp import prompt
+from barapp.wishes import prompt
 from tests.fake_ollama import (
     ERR_BUSY,
     ERR_RUNNER_STOPPED,

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from barapp.db import current_engine
-from barapp.gallery import PAGE_SIZE, SORTS, GalleryQuery, fetch_page
-from barapp.records import fold, parse_record, search_text
-from barapp.tables import Cocktail
+from barapp.cocktails.gallery import PAGE_SIZE, SORTS, GalleryQuery, fetch_page
+from barapp.cocktails.model import fold, parse_record, search_text
+from barapp.store.db import current_engine
+from barapp.store.tables import Cocktail
 from tests.factories import add_cocktails, cocktail_doc
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -307,7 +307,7 @@ async def test_rare_and_common_terms_page_through_the_same_results_with_either_p
     )
     text = {doc["name"]: folded_text(doc) for doc in docs}
     everything = await search_all_pages({"sort": sort})
-    monkeypatch.setattr("barapp.gallery.FEW_MATCHES", few_matches)
+    monkeypatch.setattr("barapp.cocktails.gallery.FEW_MATCHES", few_matches)
     for q in ["yuzu", "GIN", "yuzu gin", "yuzu 1", "number 1"]:
         terms = fold(q).split()
         expected = [name for name in everything if all(t in text[name] for t in terms)]
@@ -320,7 +320,7 @@ async def test_rare_and_common_terms_page_through_the_same_results_with_either_p
 async def test_short_terms_wildcards_and_quotes_are_literal_with_either_plan(
     database: Any, monkeypatch: pytest.MonkeyPatch, few_matches: int
 ) -> None:
-    monkeypatch.setattr("barapp.gallery.FEW_MATCHES", few_matches)
+    monkeypatch.setattr("barapp.cocktails.gallery.FEW_MATCHES", few_matches)
     await add_cocktails(
         cocktail_doc("Agave Percent", description="100% agave, 5_0 proof, 50\\50 split."),
         cocktail_doc("Agave Plain", description="100 agave, 5x0 proof, 50 50 split."),

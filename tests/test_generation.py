@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 from barapp.app import create_app
-from barapp.generation import mark_interrupted
-from barapp.prompt import SCHEMA
 from barapp.settings import Settings
-from barapp.tables import Cocktail, Generation
+from barapp.store.tables import Cocktail, Generation
+from barapp.wishes.job import mark_interrupted
+from barapp.wishes.prompt import SCHEMA
 from tests.conftest import app_client
 from tests.fake_ollama import FakeOllama, Scenario, cocktail_document, scenario
 
@@ -421,7 +421,7 @@ async def test_again_reruns_the_same_wish(http: httpx.AsyncClient, wish_app: Any
 async def test_warm_up_asks_ollama_to_load_the_default_model(
     database: Settings, fake: FakeOllama
 ) -> None:
-    from barapp import llm
+    from barapp.wishes import llm
 
     await llm.warm_up(dataclasses.replace(database, ollama_host=fake.host))
     load = fake.last_chat.body

@@ -14,8 +14,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from barapp.app import create_app
-from barapp.i18n import TRANSLATIONS_DIR, choose_language
 from barapp.settings import Settings
+from barapp.web.i18n import TRANSLATIONS_DIR, choose_language
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from barapp.illustration import _SHAPES, draw, glass_shape, liquid_color
+from barapp.pictures.illustration import _SHAPES, draw, glass_shape, liquid_color
 
 ROOT = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"

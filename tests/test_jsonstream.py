@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from barapp.jsonstream import (
+from barapp.wishes.jsonstream import (
     Event,
     JSONStream,
     JSONStreamError,

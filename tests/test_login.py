@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from barapp import accounts, sessions
 from barapp.app import create_app
 from barapp.settings import Settings
-from barapp.tables import Bartender, BartenderSession, LoginFailure
+from barapp.staff import accounts
+from barapp.store.tables import Bartender, BartenderSession, LoginFailure
+from barapp.web import sessions
 from tests.conftest import PASSWORD, app_client, log_in
 
 
@@ -228,7 +229,7 @@ async def test_a_cross_site_post_does_not_replace_the_session_cookie(app: Any) -
 def test_limits_count_an_ipv6_address_as_its_64(host: str, counted_as: str) -> None:
     from types import SimpleNamespace
 
-    from barapp.login import client_ip
+    from barapp.web.requests import client_ip
 
     request = SimpleNamespace(client=SimpleNamespace(host=host))
     assert client_ip(request) == counted_as  # type: ignore[arg-type]

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from barapp import media
-from barapp.tables import Cocktail
+from barapp.pictures import media
+from barapp.store.tables import Cocktail
 from tests.factories import add_cocktails, cocktail_doc
 
 

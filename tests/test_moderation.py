@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from barapp import accounts
 from barapp.app import create_app
 from barapp.settings import Settings
-from barapp.tables import Cocktail, Generation
+from barapp.staff import accounts
+from barapp.store.tables import Cocktail, Generation
 from tests.conftest import PASSWORD, app_client, log_in
 from tests.factories import add_cocktails, cocktail_doc
 from tests.fake_ollama import FakeOllama, cocktail_document
@@ -471,7 +471,7 @@ async def test_the_settings_page_saves_and_guests_see_the_new_name(
     confirmed = await bartender.get(saved.headers["location"])
     assert "Saved." in confirmed.text and 'value="Chez Marie"' in confirmed.text
 
-    bar = app.state.bar
+    bar = app.state.bar_settings.current()
     assert (bar.bar_name, bar.unit_system, bar.premoderation) == ("Chez Marie", "oz", True)
     assert (bar.guest_wishes_per_hour, bar.ip_wishes_per_hour) == (4, 0)
     gallery = await guest.get("/cocktails")
@@ -480,8 +480,8 @@ async def test_the_settings_page_saves_and_guests_see_the_new_name(
     # Unticked boxes are off.
     form = {k: v for k, v in SETTINGS_FORM.items() if k not in ("premoderation",)}
     await bartender.post("/bar/settings", data={**form, "guests_may_generate": ""})
-    assert app.state.bar.premoderation is False
-    assert app.state.bar.guests_may_generate is False
+    assert app.state.bar_settings.current().premoderation is False
+    assert app.state.bar_settings.current().guests_may_generate is False
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from barapp.settings import Settings
-from barapp.tables import Cocktail
+from barapp.store.tables import Cocktail
 from tests.factories import add_cocktails, cocktail_doc
 
 FULL = cocktail_doc(

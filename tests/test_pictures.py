@@ -15,10 +15,12 @@ import httpx
 import pytest
 from PIL import Image
 
-from barapp import accounts, pictures
 from barapp.app import create_app
+from barapp.pictures import job as picture_jobs
+from barapp.pictures import providers as pictures
 from barapp.settings import Settings
-from barapp.tables import Cocktail
+from barapp.staff import accounts
+from barapp.store.tables import Cocktail
 from tests.conftest import app_client, make_settings
 from tests.factories import add_cocktails, cocktail_doc
 from tests.fake_images import FakeImageServer
@@ -312,7 +314,7 @@ async def test_pictures_left_pending_by_a_crash_are_marked_failed_and_can_be_ret
     client: httpx.AsyncClient,
 ) -> None:
     await add_cocktails(cocktail_doc("Crashed", image={"status": "pending"}))
-    await pictures.mark_interrupted()
+    await picture_jobs.mark_interrupted()
     row = await only_cocktail()
     assert row["image_status"] == "failed"
     assert row["image_error"].startswith("interrupted:")

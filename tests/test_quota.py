@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from barapp import accounts
 from barapp.app import create_app
 from barapp.settings import Settings
-from barapp.tables import Generation
+from barapp.staff import accounts
+from barapp.store.tables import Generation
 from tests.conftest import app_client
 from tests.fake_ollama import FakeOllama
 
@@ -111,7 +111,7 @@ async def test_simultaneous_wishes_do_not_pass_the_quota(make_app: Any) -> None:
 async def test_a_hidden_cocktail_is_not_shown_through_its_generation_link(
     make_app: Any,
 ) -> None:
-    from barapp.tables import Cocktail
+    from barapp.store.tables import Cocktail
 
     app = make_app()
     async with app_client(app) as guest, app_client(app) as stranger:

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from litestar.routes import HTTPRoute
 
-from barapp import accounts
 from barapp.app import create_app
-from barapp.login import bartender_only
 from barapp.settings import Settings
-from barapp.tables import Cocktail, Generation
+from barapp.staff import accounts
+from barapp.store.tables import Cocktail, Generation
+from barapp.web.sessions import bartender_only
 from tests.conftest import app_client
 from tests.factories import add_cocktails, cocktail_doc
 

@@ -15,12 +15,12 @@ import httpx
 import pytest
 from PIL import Image
 
-from barapp import media
 from barapp.app import create_app
-from barapp.picture_routes import SVG_POLICY
-from barapp.security_headers import CONTENT_SECURITY_POLICY, HSTS
+from barapp.pictures import media
+from barapp.pictures.routes import SVG_POLICY
 from barapp.settings import Settings
-from barapp.tables import Cocktail, Generation
+from barapp.store.tables import Cocktail, Generation
+from barapp.web.security_headers import CONTENT_SECURITY_POLICY, HSTS
 from tests.conftest import app_client, make_settings
 from tests.factories import add_cocktails, cocktail_doc
 

@@ -9,9 +9,9 @@ import io
 import sqlite3
 import uuid
 
-from barapp import db
 from barapp.settings import Settings
-from barapp.tables import Cocktail, Generation
+from barapp.store import db
+from barapp.store.tables import Cocktail, Generation
 from tests.factories import add_cocktails, cocktail_doc
 
 

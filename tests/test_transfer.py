@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from barapp.cocktails.transfer import ImportRejected, export_documents, import_text
 from barapp.settings import Settings
-from barapp.tables import Cocktail
-from barapp.transfer import ImportRejected, export_documents, import_text
+from barapp.store.tables import Cocktail
 from tests.conftest import prepare_database
 from tests.factories import cocktail_doc
 

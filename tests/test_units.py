@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from barapp.app import create_app
+from barapp.cocktails.units import convert, format_oz, volume_unit
 from barapp.settings import Settings
-from barapp.units import convert, format_oz, volume_unit
 from tests.factories import add_cocktails, cocktail_doc
 
 

@@ -3,6 +3,6 @@
 import os
 
 # Piccolo finds its engine and apps through this module; set before any table is imported.
-os.environ.setdefault("PICCOLO_CONF", "barapp.piccolo_conf")
+os.environ.setdefault("PICCOLO_CONF", "barapp.store.piccolo_conf")
 
 __version__ = "0.1.0"

@@ -1,4 +1,6 @@
-"""`create_app()`: the Litestar application, wired from a `Settings`."""
+"""`create_app()`: the Litestar application, wired from a `Settings`: the routes of every
+feature package, the templates and static files, the services kept for the app's life (bar
+settings, wish jobs, pictures) and what requests may ask of them."""
 
 from __future__ import annotations
 
@@ -10,38 +12,54 @@ from typing import Any
 from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from barapp import (
-    bar_settings,
-    db,
-    health,
-    i18n,
-    llm,
-    login,
-    media,
-    moderation,
-    pages,
-    picture_routes,
-    pictures,
-    sessions,
-    wishes,
-)
-from barapp.eventlog import MemoryEventLog
-from barapp.generation import Jobs, mark_interrupted
+from barapp.cocktails import routes as cocktail_routes
+from barapp.cocktails.units import format_quantity
 from barapp.paths import STATIC, TEMPLATES
-from barapp.rendering import error_page
-from barapp.security_headers import SecurityHeaders
+from barapp.pictures import job as picture_jobs
+from barapp.pictures import media
+from barapp.pictures import routes as picture_routes
+from barapp.pictures.job import Pictures
+from barapp.pictures.providers import PROVIDER_NAMES, Painter
 from barapp.settings import Settings, load_settings
+from barapp.staff import actions, edit, home, log, login, settings_page
+from barapp.store import db
+from barapp.store.bar_settings import BarSettings
+from barapp.web import health, i18n, sessions
+from barapp.web.dependencies import DEPENDENCIES, from_state
+from barapp.web.errors import error_page
+from barapp.web.security_headers import SecurityHeaders
+from barapp.wishes import llm
+from barapp.wishes import routes as wish_routes
+from barapp.wishes.eventlog import MemoryEventLog
+from barapp.wishes.job import Jobs, mark_interrupted
+
+ROUTES = [
+    *cocktail_routes.ROUTES,
+    *wish_routes.ROUTES,
+    *picture_routes.ROUTES,
+    health.healthz,
+    login.login_form,
+    login.login_submit,
+    login.logout,
+    *home.ROUTES,
+    *log.ROUTES,
+    *settings_page.ROUTES,
+    *actions.ROUTES,
+    *edit.ROUTES,
+]
 
 
 def configure_templates(env: Any) -> None:
     i18n.configure_jinja(env)
+    env.filters["quantity"] = format_quantity
     env.filters["thumb"] = media.thumb_name
-    env.filters["provider_name"] = lambda key: pictures.PROVIDER_NAMES.get(key, key)
+    env.filters["provider_name"] = lambda key: PROVIDER_NAMES.get(key, key)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -49,9 +67,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = db.make_engine(settings)
     db.use_engine(engine)
     settings.media_dir.mkdir(parents=True, exist_ok=True)
+    bar_settings = BarSettings(settings)
 
     async def before_request(request: Request[Any, Any, Any]) -> None:
-        await bar_settings.refresh(request.app)
+        await bar_settings.refresh()
         await sessions.before_request(request)
 
     @asynccontextmanager
@@ -66,43 +85,32 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def generations(app: Litestar) -> AsyncIterator[None]:
         # Wishes left queued or running by a crash will never finish: say so.
         await mark_interrupted()
-        await pictures.mark_interrupted()
+        await picture_jobs.mark_interrupted()
         if settings.ollama_warm_up:
             warm = asyncio.create_task(llm.warm_up(settings))
             warm.add_done_callback(lambda t: t.cancelled() or t.exception())
         try:
             yield
         finally:
-            await app.state.jobs.shutdown()
+            await jobs.shutdown()
 
     app = Litestar(
         route_handlers=[
-            pages.index,
-            pages.gallery,
-            pages.cocktail_page,
-            pages.set_language,
-            wishes.generate_form,
-            wishes.generate,
-            wishes.generation_page,
-            wishes.generation_events,
-            wishes.stop_generation,
-            health.healthz,
+            *ROUTES,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC],
                 cache_control=CacheControlHeader(max_age=24 * 3600, public=True),
                 include_in_schema=False,
             ),
-            picture_routes.media_file,
-            picture_routes.illustration_svg,
-            picture_routes.picture_state,
-            picture_routes.redraw_picture,
-            login.login_form,
-            login.login_submit,
-            login.logout,
-            *moderation.ROUTES,
         ],
         before_request=before_request,
+        dependencies={
+            **DEPENDENCIES,
+            "jobs": from_state("jobs"),
+            "pictures": from_state("pictures"),
+            "bartender": Provide(sessions.bartender_of),
+        },
         # Forms here are a wish or a recipe: anything bigger is not one of ours.
         request_max_body_size=256 * 1024,
         template_config=TemplateConfig(
@@ -118,7 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: error_page},
         lifespan=[database, generations],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "bar_settings": bar_settings}),
         openapi_config=None,
     )
     # Around Litestar's whole handler, not in `middleware=[...]`: route middleware never sees
@@ -132,5 +140,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         assert engine is not None
         return str(engine.get_template(template).render(**context))
 
-    app.state.jobs = Jobs(settings, MemoryEventLog(), render, bar=lambda: bar_settings.current(app))
+    pictures = Pictures(Painter(settings))
+    jobs = Jobs(settings, MemoryEventLog(), render, pictures, bar=bar_settings.current)
+    app.state.jobs = jobs
+    app.state.pictures = pictures
     return app

@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from barapp import accounts, db, transfer
+from barapp.cocktails import transfer
 from barapp.settings import Settings, SettingsError, load_settings
+from barapp.staff import accounts
+from barapp.store import db
 
 T = TypeVar("T")
 

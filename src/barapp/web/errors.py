@@ -1,5 +1,5 @@
-"""Rendering pages: the per-request template context (language, settings) and the HTML error
-pages (400, 404, 500) that keep the app's look instead of Litestar's JSON errors."""
+"""The HTML error pages (400, 403, 404, 413, 500) that keep the app's look instead of
+Litestar's JSON errors; an htmx request gets the explanation as a fragment."""
 
 from __future__ import annotations
 
@@ -15,64 +15,28 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
-from barapp import i18n, sessions
-from barapp.bar_settings import bar_of
-from barapp.gallery import BadFilter
-from barapp.settings import Settings
+from barapp.web import sessions
+from barapp.web.rendering import page
+from barapp.web.requests import wants_partial
 
 log = logging.getLogger("barapp")
 
-# A page rendered for an htmx request and for a full load share a URL; without this a browser
-# cache could answer a full load with a fragment.
-VARY = {"Vary": "HX-Request, Cookie, Accept-Language"}
 
+class BadFilter(ValueError):
+    """A query parameter value a page does not know; rendered as a 400 page."""
 
-def settings_of(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def language_of(request: Request[Any, Any, Any]) -> str:
-    return i18n.choose_language(
-        request.cookies.get(i18n.LANGUAGE_COOKIE),
-        request.headers.get("accept-language"),
-        settings_of(request).default_language,
-    )
-
-
-def page(
-    request: Request[Any, Any, Any],
-    template: str,
-    status_code: int = 200,
-    headers: dict[str, str] | None = None,
-    **context: Any,
-) -> Template:
-    bar = bar_of(request)
-    context = {
-        **i18n.context_defaults(language_of(request)),
-        "bar_name": bar.bar_name,
-        "unit_system": bar.unit_system,
-        "csrf": sessions.csrf_of(request) if sessions.SCOPE_KEY in request.scope else "",
-        "bartender": sessions.bartender_cached(request),
-        "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-        **context,
-    }
-    return Template(
-        template_name=template,
-        context=context,
-        status_code=status_code,
-        headers={**VARY, **(headers or {})},
-        media_type="text/html",
-    )
+    def __init__(self, param: str, value: str, allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(f"{param}={value!r}")
+        self.param = param
+        self.value = value
+        self.allowed = allowed
 
 
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # htmx swaps the answer into part of the page: it gets the explanation, not a whole page.
-    partial = request.headers.get("hx-request") and not request.headers.get(
-        "hx-history-restore-request"
-    )
+    partial = wants_partial(request)
     template = "_error.html" if partial else "error.html"
     if isinstance(exc, sessions.CSRFRefused):
         # What they typed comes back in a form with a fresh token (never a password).

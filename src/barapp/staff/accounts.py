@@ -10,8 +10,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from barapp import db
-from barapp.tables import Bartender
+from barapp.store import db
+from barapp.store.tables import Bartender
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,49}$")
 MIN_PASSWORD = 10
@@ -105,7 +105,7 @@ async def authenticate(name: str, password: str) -> dict[str, Any] | None:
 
 
 async def forget_sessions(name: str) -> None:
-    from barapp.tables import BartenderSession
+    from barapp.store.tables import BartenderSession
 
     account = await Bartender.select(Bartender.id).where(Bartender.name == name).first()
     if account:

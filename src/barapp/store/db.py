@@ -17,9 +17,9 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from barapp import piccolo_conf
 from barapp.settings import Settings
-from barapp.tables import TABLES
+from barapp.store import piccolo_conf
+from barapp.store.tables import TABLES
 
 
 def make_engine(settings: Settings) -> Engine[Any]:

@@ -8,6 +8,12 @@ converted recipe must be pourable with the jiggers on the counter.
 from __future__ import annotations
 
 import math
+from typing import Any
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from barapp.web.i18n import format_amount
 
 SYSTEMS = ("cl", "ml", "oz")
 ML_PER = {"ml": 1.0, "cl": 10.0, "dl": 100.0, "l": 1000.0, "oz": 30.0}
@@ -71,3 +77,15 @@ def format_oz(amount: float) -> str | None:
     if part == 0:
         return str(int(whole))
     return (str(int(whole)) if whole else "") + OZ_FRACTIONS[part]
+
+
+@pass_context
+def format_quantity(ctx: Context, ingredient: dict[str, Any]) -> str:
+    """An ingredient's quantity in the bar's unit system and the guest's language."""
+    amount, unit = convert(
+        ingredient.get("amount"), ingredient.get("unit") or "", str(ctx.get("unit_system", "cl"))
+    )
+    if amount is None:
+        return str(unit)
+    number = (format_oz(amount) if unit == "oz" else None) or format_amount(ctx, amount)
+    return f"{number} {unit}".strip()

@@ -1,6 +1,6 @@
 """Piccolo's configuration module (PICCOLO_CONF points here, set in barapp/__init__.py).
 
-`DB` is replaced by `barapp.db.use_engine()` once the settings are known; the value here only
+`DB` is replaced by `barapp.store.db.use_engine()` once the settings are known; the value here only
 serves Piccolo's own CLI (`piccolo migrations new barapp --auto`) run from the project root.
 """
 
@@ -12,4 +12,4 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 DB: Engine[Any] = SQLiteEngine(path="data/barapp.sqlite3")
 
-APP_REGISTRY = AppRegistry(apps=["barapp.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["barapp.store.piccolo_app"])

@@ -22,12 +22,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from barapp import db
 from barapp.settings import Settings
-from barapp.tables import BartenderSession
+from barapp.store import db
+from barapp.store.tables import BartenderSession
+from barapp.web import dependencies
 
 COOKIE = "barapp_session"
 CSRF_FIELD = "csrf_token"
@@ -70,7 +74,7 @@ def csrf_token(secret: str, token: str) -> str:
 
 
 def csrf_of(request: Request[Any, Any, Any]) -> str:
-    settings: Settings = request.app.state.settings
+    settings = dependencies.settings_of(request)
     return csrf_token(settings.secret_key, token_of(request))
 
 
@@ -146,6 +150,21 @@ async def check_csrf(request: Request[Any, Any, Any]) -> None:
         raise CSRFRefused(form)
 
 
+class BartenderRequired(NotAuthorizedException):
+    """A guest reached a bartender's page or action (rendered as the login page, or 403)."""
+
+
+async def bartender_only(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard of every bartender route."""
+    # Litestar runs guards before the before-request hook: a forged or stale form is refused
+    # as such here too, as on every other route (on an HTTP route the connection is a Request).
+    await check_csrf(connection)  # type: ignore[arg-type]
+    if await bartender_of(connection) is None:  # type: ignore[arg-type]
+        raise BartenderRequired()
+
+
 # Bartender sessions ------------------------------------------------------------------------
 
 
@@ -172,7 +191,7 @@ async def bartender_of(request: Request[Any, Any, Any]) -> dict[str, Any] | None
 
 async def login(request: Request[Any, Any, Any], bartender: dict[str, Any]) -> str:
     """Open a session for `bartender`; returns the Set-Cookie value of its new token."""
-    settings: Settings = request.app.state.settings
+    settings = dependencies.settings_of(request)
     token = new_token()
     expires = datetime.now(UTC) + timedelta(hours=settings.bartender_session_hours)
     row = BartenderSession(id=digest(token), bartender=bartender["id"], expires_at=expires)
@@ -191,7 +210,7 @@ async def login(request: Request[Any, Any, Any], bartender: dict[str, Any]) -> s
 async def logout(request: Request[Any, Any, Any]) -> str:
     """End this browser's bartender session on the server; returns the Set-Cookie value of a
     fresh guest token."""
-    settings: Settings = request.app.state.settings
+    settings = dependencies.settings_of(request)
     key = digest(token_of(request))
     await db.write(lambda: BartenderSession.delete().where(BartenderSession.id == key))
     return cookie_header(settings, request.scope, new_token(), GUEST_COOKIE_DAYS * 86400).decode()

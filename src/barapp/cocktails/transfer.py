@@ -13,9 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from barapp import db
-from barapp.records import CocktailRecord, InvalidRecord, from_row, parse_record, slugify, to_row
-from barapp.tables import Cocktail
+from barapp.cocktails.model import (
+    CocktailRecord,
+    InvalidRecord,
+    from_row,
+    parse_record,
+    slugify,
+    to_row,
+)
+from barapp.store import db
+from barapp.store.tables import Cocktail
 
 
 class ImportRejected(ValueError):

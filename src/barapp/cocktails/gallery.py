@@ -18,9 +18,10 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
 from piccolo.engine.sqlite import SQLiteEngine
 
-from barapp.db import current_engine
-from barapp.records import fold
-from barapp.tables import Cocktail
+from barapp.cocktails.model import fold
+from barapp.store.db import current_engine
+from barapp.store.tables import Cocktail
+from barapp.web.errors import BadFilter
 
 PAGE_SIZE = 24
 MAX_QUERY_LENGTH = 100
@@ -56,16 +57,6 @@ CARD_COLUMNS = [
 ]
 # The "Featured" strip above the first page: the newest featured visible cocktails.
 FEATURED_COUNT = 6
-
-
-class BadFilter(ValueError):
-    """A filter value the gallery does not know; rendered as a 400 page."""
-
-    def __init__(self, param: str, value: str, allowed: tuple[str, ...] = ()) -> None:
-        super().__init__(f"{param}={value!r}")
-        self.param = param
-        self.value = value
-        self.allowed = allowed
 
 
 @dataclass(frozen=True)

@@ -2,67 +2,29 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post
-from litestar.connection import ASGIConnection
-from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException
-from litestar.handlers.base import BaseRouteHandler
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from barapp import accounts, db, sessions
-from barapp.rendering import page
-from barapp.tables import LoginFailure
+from barapp.staff import accounts
+from barapp.store import db
+from barapp.store.tables import LoginFailure
+from barapp.web import sessions
+from barapp.web.rendering import page
+from barapp.web.requests import Form, client_ip, safe_path
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 WINDOW = timedelta(minutes=15)
 # Enough for fumbled fingers on a tablet, far too few to guess a password of 10+ characters.
 PER_ACCOUNT = 5
 PER_ADDRESS = 20
 
 
-class BartenderRequired(NotAuthorizedException):
-    """A guest reached a bartender's page or action (rendered as the login page, or 403)."""
-
-
-async def bartender_only(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
-    """Guard of every bartender route."""
-    # Litestar runs guards before the before-request hook: a forged or stale form is refused
-    # as such here too, as on every other route (on an HTTP route the connection is a Request).
-    await sessions.check_csrf(connection)  # type: ignore[arg-type]
-    if await sessions.bartender_of(connection) is None:  # type: ignore[arg-type]
-        raise BartenderRequired()
-
-
-def client_ip(request: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The address limits count by (uvicorn runs with proxy_headers: behind a trusted proxy
-    this is the guest's). An IPv6 address counts as its /64: one home or phone is given a
-    whole /64, so counting single addresses would let one device change address at will."""
-    host = request.client.host if request.client else ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped:  # an IPv4 guest seen through a dual-stack socket
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return host
-
-
-def safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/bar"
-
-
 @get("/login", include_in_schema=False)
 async def login_form(request: Request[Any, Any, Any], next: FromQuery[str] = "/bar") -> Template:
-    return page(request, "login.html", next=safe_next(next), name="")
+    return page(request, "login.html", next=safe_path(next, "/bar"), name="")
 
 
 @post("/login", include_in_schema=False, status_code=200)
@@ -71,7 +33,7 @@ async def login_submit(request: Request[Any, Any, Any], data: Form) -> Template 
     # "marie\t" as the one account they log into.
     name = data.get("name", "").strip()[:50].strip()
     password = data.get("password", "")
-    target = safe_next(data.get("next", "/bar"))
+    target = safe_path(data.get("next"), "/bar")
     # The attempt is written BEFORE the password is checked (0.1 s): counted afterwards,
     # thirty simultaneous guesses would all pass a limit of five.
     attempt = LoginFailure(name=name.lower()[:50], ip=client_ip(request))

@@ -20,10 +20,9 @@ from babel.support import NullTranslations, Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
-from barapp import units
 from barapp.settings import LANGUAGES
 
-TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+TRANSLATIONS_DIR = Path(__file__).parents[1] / "translations"
 LANGUAGE_COOKIE = "lang"
 
 
@@ -93,18 +92,6 @@ def format_amount(ctx: Context, value: float | None) -> str:
     return format_decimal(value, format="#,##0.##", locale=_lang(ctx))
 
 
-@pass_context
-def format_quantity(ctx: Context, ingredient: dict[str, Any]) -> str:
-    """An ingredient's quantity in the bar's unit system and the guest's language."""
-    amount, unit = units.convert(
-        ingredient.get("amount"), ingredient.get("unit") or "", str(ctx.get("unit_system", "cl"))
-    )
-    if amount is None:
-        return str(unit)
-    number = (units.format_oz(amount) if unit == "oz" else None) or format_amount(ctx, amount)
-    return f"{number} {unit}".strip()
-
-
 def configure_jinja(env: Environment) -> None:
     # Fragments travel in every SSE event: no blank lines left behind by template tags.
     env.trim_blocks = True
@@ -117,7 +104,6 @@ def configure_jinja(env: Environment) -> None:
     )
     env.filters["date"] = format_date
     env.filters["amount"] = format_amount
-    env.filters["quantity"] = format_quantity
     env.globals["languages"] = LANGUAGES
 
 

@@ -17,16 +17,18 @@ from typing import Any
 
 from markupsafe import escape
 
-from barapp import bar_settings, db, llm, pictures, prompt
-from barapp.bar_settings import Bar
-from barapp.eventlog import EventLog
-from barapp.jsonstream import JSONStream, JSONStreamError, StringDelta, ValueDone
-from barapp.queue import FairQueue
-from barapp.records import InvalidRecord, parse_record, slugify, to_row
+from barapp.cocktails.model import InvalidRecord, parse_record, slugify, to_row
+from barapp.pictures.job import INTERRUPTED_COLUMNS, Pictures, save_interrupted, set_columns
 from barapp.settings import Settings
-from barapp.tables import Cocktail, Generation
+from barapp.store import bar_settings, db
+from barapp.store.bar_settings import Bar
+from barapp.store.tables import Cocktail, Generation
+from barapp.wishes import llm, prompt
+from barapp.wishes.eventlog import EventLog
+from barapp.wishes.jsonstream import JSONStream, JSONStreamError, StringDelta, ValueDone
+from barapp.wishes.queue import FairQueue
 
-log = logging.getLogger("barapp.generation")
+log = logging.getLogger("barapp.wishes.job")
 
 # Text deltas of one stream are gathered for at most this long before they are sent: it bounds
 # the event rate (a fast model writes several tokens per frame) at no visible cost.
@@ -63,6 +65,7 @@ class Jobs:
         settings: Settings,
         events: EventLog,
         render: Render,
+        pictures: Pictures,
         bar: Callable[[], Bar] | None = None,
     ) -> None:
         self.settings = settings
@@ -72,7 +75,7 @@ class Jobs:
         self.render = render
         self.queue = FairQueue(settings.ollama_concurrency, settings.ollama_max_queue)
         self.ollama = llm.Ollama(settings)
-        self.pictures = pictures.Pictures(pictures.Painter(settings))
+        self.pictures = pictures
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.stopping: set[str] = set()
         self.admission = asyncio.Lock()
@@ -146,8 +149,8 @@ class Jobs:
                 if job.cocktail is None:
                     await self._fail(gen_id, stream, status, status, "")
                 else:  # the drink is saved; only its picture is lost
-                    await pictures.save_interrupted(str(job.cocktail["id"]))
-                    stream.picture({**job.cocktail, **pictures.INTERRUPTED_COLUMNS})
+                    await save_interrupted(str(job.cocktail["id"]))
+                    stream.picture({**job.cocktail, **INTERRUPTED_COLUMNS})
                     stream.close()
             raise
         except Exception as exc:
@@ -250,7 +253,7 @@ class Jobs:
             job.picture = picture  # cancelled with the job from here on
             columns = await picture
             job.picture = None
-            await db.write(lambda: pictures.set_columns(str(values["id"]), columns))
+            await db.write(lambda: set_columns(str(values["id"]), columns))
             values.update(columns)
             stream.picture(values)
         stream.close()

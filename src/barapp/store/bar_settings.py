@@ -2,8 +2,8 @@
 starts from its environment variable (so a tablet can be provisioned by script) until a
 bartender changes it; the stored value then wins.
 
-Pages read a snapshot kept on the app (`bar_of`), refreshed at most every `TTL` seconds
-before a request, so that a change made in another app process shows within that time.
+Pages read a snapshot (`BarSettings.current`), refreshed at most every `TTL` seconds before a
+request, so that a change made in another app process shows within that time.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Litestar, Request
-
-from barapp import db
 from barapp.settings import UNIT_SYSTEMS, Settings
-from barapp.tables import BarSetting
+from barapp.store import db
+from barapp.store.tables import BarSetting
 
 TTL = 2.0
 
@@ -83,31 +81,31 @@ def parse(form: dict[str, str]) -> dict[str, Any]:
     return values
 
 
-async def save(app: Litestar, values: dict[str, Any]) -> Bar:
-    async def write() -> None:
-        for key, value in values.items():
-            await BarSetting.delete().where(BarSetting.key == key)
-            # Encoded here: Piccolo stores a str as if it were JSON already ("Chez Marie").
-            await BarSetting.insert(BarSetting(key=key, value=json.dumps(value)))
+class BarSettings:
+    """The bar's settings of this process: a snapshot reloaded at most every `TTL` seconds
+    (before a request), so a change saved by another process shows within that time."""
 
-    await db.write(write)
-    return await refresh(app, force=True)
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.bar: Bar | None = None
+        self.loaded = 0.0
 
+    def current(self) -> Bar:
+        """The latest snapshot (the environment's values before the first refresh)."""
+        return self.bar if self.bar is not None else defaults(self.settings)
 
-async def refresh(app: Litestar, force: bool = False) -> Bar:
-    state = app.state
-    if force or time.monotonic() - state.get("bar_loaded", 0.0) > TTL:
-        state.bar = await load(state.settings)
-        state.bar_loaded = time.monotonic()
-    bar: Bar = state.bar
-    return bar
+    async def refresh(self, force: bool = False) -> Bar:
+        if force or self.bar is None or time.monotonic() - self.loaded > TTL:
+            self.bar = await load(self.settings)
+            self.loaded = time.monotonic()
+        return self.bar
 
+    async def save(self, values: dict[str, Any]) -> Bar:
+        async def write() -> None:
+            for key, value in values.items():
+                await BarSetting.delete().where(BarSetting.key == key)
+                # Encoded here: Piccolo stores a str as if it were JSON already ("Chez Marie").
+                await BarSetting.insert(BarSetting(key=key, value=json.dumps(value)))
 
-def current(app: Litestar) -> Bar:
-    """The latest snapshot (the environment's values before the first refresh)."""
-    bar: Bar | None = app.state.get("bar")
-    return bar if bar is not None else defaults(app.state.settings)
-
-
-def bar_of(request: Request[Any, Any, Any]) -> Bar:
-    return current(request.app)
+        await db.write(write)
+        return await self.refresh(force=True)

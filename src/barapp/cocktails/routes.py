@@ -6,15 +6,25 @@ from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 from litestar import Request, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
-from barapp import i18n, sessions
-from barapp.gallery import ALCOHOL, SORTS, GalleryQuery, fetch_featured, fetch_page, known_models
-from barapp.picture_routes import can_redraw, cocktail_for
-from barapp.rendering import page
+from barapp.cocktails.access import cocktail_for
+from barapp.cocktails.gallery import (
+    ALCOHOL,
+    SORTS,
+    GalleryQuery,
+    fetch_featured,
+    fetch_page,
+    known_models,
+)
+from barapp.pictures.job import Pictures, can_redraw
+from barapp.web import i18n
+from barapp.web.rendering import page
+from barapp.web.requests import safe_path, wants_partial
 
 
 @get("/", include_in_schema=False)
@@ -23,9 +33,10 @@ async def index() -> Redirect:
 
 
 @get("/cocktails", include_in_schema=False)
-async def gallery(request: HTMXRequest) -> Template:
-    bartender = await sessions.bartender_of(request) is not None
-    query = GalleryQuery.from_params(request.query_params, bartender=bartender)
+async def gallery(
+    request: HTMXRequest, bartender: NamedDependency[dict[str, Any] | None]
+) -> Template:
+    query = GalleryQuery.from_params(request.query_params, bartender=bartender is not None)
     results = await fetch_page(query)
     # Featured cocktails are pinned above the first page of the unfiltered gallery.
     pinned = not query.after and not query.is_filtered
@@ -33,7 +44,7 @@ async def gallery(request: HTMXRequest) -> Template:
     context: dict[str, Any] = {"query": query, "results": results, "featured": featured}
     # htmx asks for a part of the page: the results for a new filter, the next cards for the
     # infinite scroll. A history restore or a plain load gets the whole page.
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_partial(request):
         template = "_gallery_more.html" if query.after else "_gallery_results.html"
         headers = {} if query.after else {"HX-Push-Url": query.url()}
         return page(request, template, headers=headers, **context)
@@ -42,7 +53,12 @@ async def gallery(request: HTMXRequest) -> Template:
 
 
 @get("/cocktails/{ident:str}", include_in_schema=False)
-async def cocktail_page(request: Request[Any, Any, Any], ident: FromPath[str]) -> Template:
+async def cocktail_page(
+    request: Request[Any, Any, Any],
+    ident: FromPath[str],
+    pictures: NamedDependency[Pictures],
+    bartender: NamedDependency[dict[str, Any] | None],
+) -> Template:
     cocktail = await cocktail_for(request, ident)
     music = f"{cocktail['music_title']} {cocktail['music_artist']}".strip()
     music_url = f"https://www.youtube.com/results?search_query={quote_plus(music)}"
@@ -51,7 +67,7 @@ async def cocktail_page(request: Request[Any, Any, Any], ident: FromPath[str]) -
         "cocktail.html",
         cocktail=cocktail,
         music_url=music_url,
-        can_redraw=can_redraw(request),
+        can_redraw=can_redraw(pictures, bartender),
     )
 
 
@@ -66,10 +82,11 @@ async def set_language(
     referer = urlsplit(request.headers.get("referer", ""))
     if referer.netloc and referer.netloc == request.headers.get("host"):
         next = referer.path + (f"?{referer.query}" if referer.query else "")
-    # Only paths on this site: an open redirect would let a link send guests anywhere.
-    target = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/"
-    response = Redirect(target, status_code=303)
+    response = Redirect(safe_path(next, "/"), status_code=303)
     response.set_cookie(
         i18n.LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax"
     )
     return response
+
+
+ROUTES = [index, gallery, cocktail_page, set_language]

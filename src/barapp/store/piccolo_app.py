@@ -3,7 +3,7 @@
 from piccolo.conf.apps import AppConfig
 
 from barapp.paths import MIGRATIONS
-from barapp.tables import TABLES
+from barapp.store.tables import TABLES
 
 APP_CONFIG = AppConfig(
     app_name="barapp",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
-from barapp.units import ML_PER, volume_unit
+from barapp.cocktails.units import ML_PER, volume_unit
 
 CX, TABLE = 400.0, 500.0  # each glass is drawn standing on y=500, centred on the 800x600 canvas
 COUNTER = 522.0  # ...then zoomed about its foot, which lands on the counter's edge here

@@ -6,38 +6,35 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Response, Template
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from barapp import llm, sessions
-from barapp.bar_settings import Bar, bar_of
-from barapp.generation import Jobs
-from barapp.login import client_ip
-from barapp.queue import QueueFull
-from barapp.rendering import language_of, page, settings_of
-from barapp.tables import Cocktail, Generation
+from barapp.settings import Settings
+from barapp.store.bar_settings import Bar
+from barapp.store.tables import Cocktail, Generation
+from barapp.web import sessions
+from barapp.web.rendering import language_of, page
+from barapp.web.requests import Form, client_ip
+from barapp.wishes import llm
+from barapp.wishes.job import Jobs
+from barapp.wishes.queue import QueueFull
 
 MAX_WISH = 500
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
-def jobs_of(request: Request[Any, Any, Any]) -> Jobs:
-    jobs: Jobs = request.app.state.jobs
-    return jobs
-
-
-async def offered_models(request: Request[Any, Any, Any]) -> tuple[list[str], bool]:
+async def offered_models(
+    jobs: NamedDependency[Jobs], settings: NamedDependency[Settings]
+) -> tuple[list[str], bool]:
     """The models guests may pick, and whether Ollama is down (then: the configured ones)."""
-    settings = settings_of(request)
     try:
-        models = await jobs_of(request).ollama.models()
+        models = await jobs.ollama.models()
     except llm.LLMFailure:
         fallback = list(settings.ollama_models) or [settings.ollama_default_model]
         return fallback, True
@@ -45,10 +42,13 @@ async def offered_models(request: Request[Any, Any, Any]) -> tuple[list[str], bo
 
 
 async def wish_page(
-    request: Request[Any, Any, Any], status_code: int = 200, **context: Any
+    request: Request[Any, Any, Any],
+    jobs: Jobs,
+    settings: Settings,
+    status_code: int = 200,
+    **context: Any,
 ) -> Template:
-    settings = settings_of(request)
-    models, down = await offered_models(request)
+    models, down = await offered_models(jobs, settings)
     return page(
         request,
         "generate.html",
@@ -62,16 +62,27 @@ async def wish_page(
 
 
 @get("/generate", include_in_schema=False)
-async def generate_form(request: Request[Any, Any, Any]) -> Template:
-    return await wish_page(request)
+async def generate_form(
+    request: Request[Any, Any, Any],
+    jobs: NamedDependency[Jobs],
+    settings: NamedDependency[Settings],
+) -> Template:
+    return await wish_page(request, jobs, settings)
 
 
 @post("/generate", include_in_schema=False, status_code=200)
-async def generate(request: HTMXRequest, data: Form) -> Template | Redirect:
+async def generate(
+    request: HTMXRequest,
+    data: Form,
+    jobs: NamedDependency[Jobs],
+    settings: NamedDependency[Settings],
+    bar: NamedDependency[Bar],
+    bartender: NamedDependency[dict[str, Any] | None],
+) -> Template | Redirect:
     wish = " ".join(str(data.get("wish", "")).split())
     model = str(data.get("model", ""))
     lang = language_of(request)
-    models, _ = await offered_models(request)
+    models, _ = await offered_models(jobs, settings)
     error = None
     if not wish:
         error = "empty"
@@ -80,10 +91,9 @@ async def generate(request: HTMXRequest, data: Form) -> Template | Redirect:
     elif model not in models:
         error = "model"
     if error:
-        return await _refuse(request, 400, error, wish, model)
+        return await _refuse(request, jobs, settings, 400, error, wish, model)
     guest, ip = sessions.guest_of(request), client_ip(request)
-    jobs, bar = jobs_of(request), bar_of(request)
-    counted = await sessions.bartender_of(request) is None and (
+    counted = bartender is None and (
         bar.guest_wishes_per_hour or bar.ip_wishes_per_hour or not bar.guests_may_generate
     )
     # Counting and recording one at a time: checked side by side, ten simultaneous wishes
@@ -97,7 +107,7 @@ async def generate(request: HTMXRequest, data: Form) -> Template | Redirect:
                 limit = "busy"
     if limit:
         status = {"closed": 403, "busy": 503}.get(limit, 429)
-        return await _refuse(request, status, limit, wish, model)
+        return await _refuse(request, jobs, settings, status, limit, wish, model)
     if not request.htmx:
         return Redirect(f"/generations/{gen_id}", status_code=303)
     # The address bar follows the wish: a reload (or a shared link) finds it at its own page.
@@ -110,15 +120,22 @@ async def generate(request: HTMXRequest, data: Form) -> Template | Redirect:
     )
 
 
-async def _refuse(request: HTMXRequest, status: int, error: str, wish: str, model: str) -> Template:
+async def _refuse(
+    request: HTMXRequest,
+    jobs: Jobs,
+    settings: Settings,
+    status: int,
+    error: str,
+    wish: str,
+    model: str,
+) -> Template:
     """The form again, with the wish as typed and the reason, in the guest's language."""
-    template = "_wish_refused.html" if request.htmx else "generate.html"
     if request.htmx:
-        return page(request, template, status, error=error, wish=wish, model=model)
-    return await wish_page(request, status, error=error, wish=wish, model=model)
+        return page(request, "_wish_refused.html", status, error=error, wish=wish, model=model)
+    return await wish_page(request, jobs, settings, status, error=error, wish=wish, model=model)
 
 
-async def _guest_limit(bar: Bar, guest: str, ip: str) -> str | None:
+async def _guest_limit(bar: NamedDependency[Bar], guest: str, ip: str) -> str | None:
     """Why a guest may not wish now: "closed", "quota_guest", "quota_ip", or None."""
     if not bar.guests_may_generate:
         return "closed"
@@ -174,10 +191,12 @@ async def final_context(
 
 
 @get("/generations/{gen_id:uuid}", include_in_schema=False)
-async def generation_page(request: Request[Any, Any, Any], gen_id: FromPath[uuid.UUID]) -> Template:
+async def generation_page(
+    request: Request[Any, Any, Any], gen_id: FromPath[uuid.UUID], jobs: NamedDependency[Jobs]
+) -> Template:
     generation = await _generation(gen_id)
     running = generation["status"] in ("queued", "running")
-    live = running and jobs_of(request).events.has(str(gen_id))
+    live = running and jobs.events.has(str(gen_id))
     context = {} if live else await final_context(generation, request)
     return page(
         request,
@@ -190,9 +209,12 @@ async def generation_page(request: Request[Any, Any, Any], gen_id: FromPath[uuid
 
 @get("/generations/{gen_id:uuid}/events", include_in_schema=False)
 async def generation_events(
-    request: Request[Any, Any, Any], gen_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any],
+    gen_id: FromPath[uuid.UUID],
+    jobs: NamedDependency[Jobs],
+    bar: NamedDependency[Bar],
 ) -> EventSourceResponse:
-    events = jobs_of(request).events
+    events = jobs.events
     key = str(gen_id)
     try:
         after = int(request.headers.get("last-event-id") or 0)
@@ -209,10 +231,10 @@ async def generation_events(
         # The job ended long ago (or in another process): its final state, then the end.
         generation = await _generation(gen_id)
         context = await final_context(generation, request)
-        html = jobs_of(request).render(
+        html = jobs.render(
             "_generation_result.html",
             lang=language_of(request),
-            unit_system=settings_of(request).unit_system,
+            unit_system=bar.unit_system,
             **context,
         )
         yield ServerSentEvent(data="", event="status", id="1000001")
@@ -224,15 +246,19 @@ async def generation_events(
 
 @post("/generations/{gen_id:uuid}/stop", include_in_schema=False, status_code=200)
 async def stop_generation(
-    request: HTMXRequest, gen_id: FromPath[uuid.UUID]
+    request: HTMXRequest,
+    gen_id: FromPath[uuid.UUID],
+    jobs: NamedDependency[Jobs],
+    bartender: NamedDependency[dict[str, Any] | None],
 ) -> Response[str] | Redirect:
     generation = await _generation(gen_id)
     # Only the guest who made the wish (or a bartender) stops it.
-    if generation["guest"] != sessions.guest_of(request) and not await sessions.bartender_of(
-        request
-    ):
+    if generation["guest"] != sessions.guest_of(request) and bartender is None:
         raise PermissionDeniedException()
-    jobs_of(request).stop(str(gen_id))
+    jobs.stop(str(gen_id))
     if request.htmx:
         return Response("", status_code=204)
     return Redirect(f"/generations/{gen_id}", status_code=303)
+
+
+ROUTES = [generate_form, generate, generation_page, generation_events, stop_generation]

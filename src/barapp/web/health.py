@@ -10,11 +10,12 @@ import asyncio
 from typing import Any
 
 import httpx
-from litestar import Request, Response, get
+from litestar import Response, get
+from litestar.di import NamedDependency
 
-from barapp import db
-from barapp.rendering import settings_of
-from barapp.tables import Cocktail
+from barapp.settings import Settings
+from barapp.store import db
+from barapp.store.tables import Cocktail
 
 
 async def database_status() -> dict[str, Any]:
@@ -39,8 +40,7 @@ async def ollama_status(base_url: str) -> dict[str, Any]:
 
 
 @get("/healthz", include_in_schema=False)
-async def healthz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-    settings = settings_of(request)
+async def healthz(settings: NamedDependency[Settings]) -> Response[dict[str, Any]]:
     database, ollama = await asyncio.gather(
         database_status(), ollama_status(settings.ollama_base_url)
     )

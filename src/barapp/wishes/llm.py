@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import ollama
 
-from barapp.prompt import SCHEMA
 from barapp.settings import Settings
+from barapp.wishes.prompt import SCHEMA
 
 # Reasons, each with a message in templates/_generation_failed.html.
 UNREACHABLE = "unreachable"

@@ -1,0 +1,83 @@
+"""The log of generations: what went wrong, how long each step took, for the bartenders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from babel.dates import format_datetime, format_time
+from litestar import get
+from litestar.params import FromQuery
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Template
+
+from barapp.store.tables import Generation
+from barapp.web.errors import BadFilter
+from barapp.web.rendering import language_of, page
+from barapp.web.requests import wants_partial
+from barapp.web.sessions import bartender_only
+
+GUARDS = [bartender_only]
+LOG_SIZE = 100
+PROBLEMS = ("failed", "stopped", "interrupted")
+# The log's filters: the default shows every generation that went wrong.
+LOG_FILTERS = ("problems", *PROBLEMS, "refused", "all")
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return max(0.0, (end - start).total_seconds())
+
+
+def _log_entry(row: dict[str, Any], lang: str) -> dict[str, Any]:
+    reason, _, detail = (row["error"] or "").partition(":")
+
+    def when(value: datetime | None, with_date: bool = False) -> str:
+        if value is None:
+            return ""
+        local = value.astimezone()  # the bar's clock: the server's own time zone
+        if with_date:
+            return format_datetime(local, "medium", tzinfo=local.tzinfo, locale=lang)
+        return format_time(local, "medium", tzinfo=local.tzinfo, locale=lang)
+
+    return {
+        **row,
+        "reason": reason.strip(),
+        "detail": detail.strip(),
+        "created": when(row["created_at"], with_date=True),
+        "started": when(row["started_at"]),
+        "first_token": when(row["first_token_at"]),
+        "finished": when(row["finished_at"]),
+        "queued_seconds": _seconds(row["created_at"], row["started_at"]),
+        "first_token_seconds": _seconds(row["started_at"], row["first_token_at"]),
+        "total_seconds": _seconds(row["created_at"], row["finished_at"]),
+    }
+
+
+@get("/bar/generations", guards=GUARDS, include_in_schema=False)
+async def generation_log(request: HTMXRequest, status: FromQuery[str] = "problems") -> Template:
+    status = status or "problems"
+    if status not in LOG_FILTERS:
+        raise BadFilter("status", status, LOG_FILTERS)
+    select = Generation.select(
+        *Generation.all_columns(exclude=[Generation.guest, Generation.ip]),
+        Generation.cocktail.name.as_alias("cocktail_name"),
+    )
+    if status == "problems":
+        select = select.where(Generation.status.is_in(list(PROBLEMS)))
+    elif status != "all":
+        select = select.where(Generation.status == status)
+    rows = await select.order_by(Generation.created_at, ascending=False).limit(LOG_SIZE)
+    lang = language_of(request)
+    context: dict[str, Any] = {
+        "entries": [_log_entry(dict(row), lang) for row in rows],
+        "status": status,
+        "filters": LOG_FILTERS,
+        "log_size": LOG_SIZE,
+    }
+    template = "_generation_log.html" if wants_partial(request) else "bar_generations.html"
+    return page(request, template, **context)
+
+
+ROUTES = [generation_log]

@@ -1,0 +1,84 @@
+"""The bar's settings page: name, units, who may wish and how often, premoderation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from barapp.settings import UNIT_SYSTEMS, Settings
+from barapp.store.bar_settings import (
+    FIELDS,
+    LIMITS,
+    Bar,
+    BarSettings,
+    InvalidBarSetting,
+    defaults,
+    parse,
+)
+from barapp.web.rendering import page
+from barapp.web.requests import Form, checked
+from barapp.web.sessions import bartender_only
+
+GUARDS = [bartender_only]
+
+
+def _settings_form(bar: NamedDependency[Bar]) -> dict[str, Any]:
+    return {name: getattr(bar, name) for name in FIELDS}
+
+
+@get("/bar/settings", guards=GUARDS, include_in_schema=False)
+async def settings_form(
+    request: Request[Any, Any, Any],
+    bar_settings: NamedDependency[BarSettings],
+    settings: NamedDependency[Settings],
+    saved: FromQuery[bool] = False,
+) -> Template:
+    bar = await bar_settings.refresh(force=True)
+    return _settings_page(request, settings, _settings_form(bar), saved=saved)
+
+
+@post("/bar/settings", guards=GUARDS, include_in_schema=False, status_code=200)
+async def settings_save(
+    request: Request[Any, Any, Any],
+    data: Form,
+    bar_settings: NamedDependency[BarSettings],
+    settings: NamedDependency[Settings],
+) -> Template | Redirect:
+    try:
+        values = parse(data)
+    except InvalidBarSetting as exc:
+        typed: dict[str, Any] = {name: data.get(name, "") for name in FIELDS}
+        for name in ("guests_may_generate", "premoderation"):
+            typed[name] = checked(data, name)
+        return _settings_page(request, settings, typed, status_code=400, error=exc.field)
+    await bar_settings.save(values)
+    return Redirect("/bar/settings?saved=true", status_code=303)
+
+
+def _settings_page(
+    request: Request[Any, Any, Any],
+    settings: NamedDependency[Settings],
+    form: dict[str, Any],
+    status_code: int = 200,
+    error: str = "",
+    saved: bool = False,
+) -> Template:
+    environment = defaults(settings)
+    return page(
+        request,
+        "bar_settings.html",
+        status_code,
+        form=form,
+        error=error,
+        saved=saved,
+        unit_systems=UNIT_SYSTEMS,
+        limits=LIMITS,
+        environment=_settings_form(environment),
+    )
+
+
+ROUTES = [settings_form, settings_save]

@@ -1,0 +1,50 @@
+"""Rendering pages: one template context for every page, fragment and live event (language,
+the bar's name and unit system, the bartender, the CSRF token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+from barapp.web import i18n, sessions
+from barapp.web.dependencies import bar_of, settings_of
+
+# A page rendered for an htmx request and for a full load share a URL; without this a browser
+# cache could answer a full load with a fragment.
+VARY = {"Vary": "HX-Request, Cookie, Accept-Language"}
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    return i18n.choose_language(
+        request.cookies.get(i18n.LANGUAGE_COOKIE),
+        request.headers.get("accept-language"),
+        settings_of(request).default_language,
+    )
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
+    bar = bar_of(request)
+    context = {
+        **i18n.context_defaults(language_of(request)),
+        "bar_name": bar.bar_name,
+        "unit_system": bar.unit_system,
+        "csrf": sessions.csrf_of(request) if sessions.SCOPE_KEY in request.scope else "",
+        "bartender": sessions.bartender_cached(request),
+        "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        **context,
+    }
+    return Template(
+        template_name=template,
+        context=context,
+        status_code=status_code,
+        headers={**VARY, **(headers or {})},
+        media_type="text/html",
+    )
