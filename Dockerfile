@@ -4,15 +4,18 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
-# Dependencies first, so that code changes do not reinstall them.
-COPY pyproject.toml README.md ./
-COPY src/barapp/__init__.py src/barapp/__init__.py
-RUN pip install -e .
+# Dependencies first, read from pyproject.toml, so that code changes do not reinstall them.
+COPY pyproject.toml README.md /tmp/barapp/
+RUN python -c "import tomllib; print(*tomllib.load(open('/tmp/barapp/pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" > /tmp/requirements.txt \
+ && pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
 
-COPY src ./src
-COPY templates ./templates
-COPY static ./static
-COPY migrations ./migrations
+# Then barapp itself, a real install (not editable): its wheel carries templates/, static/ and
+# migrations/, so the source is not kept in the image.
+COPY src /tmp/barapp/src
+COPY templates /tmp/barapp/templates
+COPY static /tmp/barapp/static
+COPY migrations /tmp/barapp/migrations
+RUN pip install --no-deps /tmp/barapp && rm -rf /tmp/barapp
 
 RUN useradd --create-home --uid 1000 barapp && mkdir -p /app/data && chown barapp /app/data
 USER barapp

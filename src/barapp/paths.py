@@ -1,9 +1,11 @@
-"""Where the project's non-Python files are: templates/, static/ and migrations/ live at the
-top of the checkout (the layout the stack prescribes), next to src/."""
+"""Where the project's non-Python files are. In the checkout, templates/, static/ and
+migrations/ live at the top, next to src/ (the layout the stack prescribes); the wheel maps them
+into the package (pyproject.toml), so an installed barapp finds them beside this file."""
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+_PACKAGE = Path(__file__).resolve().parent
+ROOT = _PACKAGE if (_PACKAGE / "templates").is_dir() else _PACKAGE.parents[1]
 TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"
 MIGRATIONS = ROOT / "migrations"

@@ -1,4 +1,5 @@
-"""Registers barapp's tables and its top-level migrations/ folder with Piccolo."""
+"""Registers barapp's tables and its migrations folder with Piccolo, which imports every
+migration module from that folder's path (barapp.paths: the checkout's or the installed one)."""
 
 from piccolo.conf.apps import AppConfig
 
