@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from barapp.pictures.illustration import _SHAPES, draw, glass_shape, liquid_color
+from barapp.pictures.colour import liquid_color
+from barapp.pictures.glasses import SHAPES, glass_shape
+from barapp.pictures.illustration import draw
 
 ROOT = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -159,12 +161,12 @@ def test_unknown_glass_gets_the_default_shape(glass: str) -> None:
 
 def test_every_shape_has_its_own_outline() -> None:
     outlines = {}
-    for shape in _SHAPES:
+    for shape in SHAPES:
         root = parse(draw(shape, [ing("Gin", 5)], ""))
         clip = root.find(f"{SVG}defs/{SVG}clipPath/{SVG}path")
         assert clip is not None
         outlines[shape] = clip.get("d")
-    assert len(set(outlines.values())) == len(_SHAPES)
+    assert len(set(outlines.values())) == len(SHAPES)
 
 
 def test_colour_is_a_hex_triplet() -> None:
