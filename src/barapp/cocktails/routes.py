@@ -62,13 +62,8 @@ async def cocktail_page(
     cocktail = await cocktail_for(request, ident)
     music = f"{cocktail['music_title']} {cocktail['music_artist']}".strip()
     music_url = f"https://www.youtube.com/results?search_query={quote_plus(music)}"
-    return page(
-        request,
-        "cocktail.html",
-        cocktail=cocktail,
-        music_url=music_url,
-        can_redraw=can_redraw(pictures, bartender),
-    )
+    redraw = can_redraw(pictures, bartender)
+    return page(request, "cocktail.html", cocktail=cocktail, music_url=music_url, can_redraw=redraw)
 
 
 @get("/language/{lang:str}", include_in_schema=False)
