@@ -94,8 +94,8 @@ def sqlite_settings(tmp_path: Path) -> Settings:
     return make_settings(f"sqlite:///{tmp_path}/barapp.sqlite3", tmp_path)
 
 
-async def prepare_database(settings: Settings) -> None:
-    """An empty database with the real migrations applied."""
+async def prepare_database(settings: Settings, up_to: str = "all") -> None:
+    """An empty database with the real migrations applied (or those up to `up_to`)."""
     if settings.is_postgres:
         conn = await asyncpg.connect(settings.database_url)
         try:
@@ -107,7 +107,7 @@ async def prepare_database(settings: Settings) -> None:
             Path(f"{settings.sqlite_path}{suffix}").unlink(missing_ok=True)
     db.use_engine(db.make_engine(settings))
     with contextlib.redirect_stdout(io.StringIO()):
-        await db.migrate()
+        await db.migrate(up_to)
 
 
 @pytest.fixture

@@ -100,7 +100,7 @@ async def test_hostile_picture_errors_are_escaped_on_the_cocktail_page(
     # What an image service answers ends up in the picture's reason.
     await add_cocktails(
         cocktail_doc(
-            "Safe", slug="safe", image={"status": "failed", "error": f"bad_key: {payload}"}
+            "Safe", slug="safe", image={"status": "failed", "reason": "bad_key", "detail": payload}
         )
     )
     page = await client.get("/cocktails/safe")

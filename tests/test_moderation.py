@@ -4,6 +4,7 @@ log and the bar's settings, and what guests see of it all (nothing hidden, nothi
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from barapp.staff import accounts
 from barapp.store.tables import Cocktail, Generation
 from tests.conftest import PASSWORD, app_client, log_in
 from tests.factories import add_cocktails, cocktail_doc
-from tests.fake_ollama import FakeOllama, cocktail_document
+from tests.fake_ollama import FakeOllama
 from tests.test_generation import events_of, finished, wish
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -197,7 +198,7 @@ async def test_with_premoderation_a_wished_cocktail_waits_for_a_bartender(
         ):
             gen_id = await wish(wisher)
             await finished(app)
-            name = cocktail_document()["name"]
+            name = json.loads(fake.last_chat.content)["name"]
             cocktail = await row_of(name)
             assert cocktail["visibility"] == "pending"
             ident = str(cocktail["id"])
@@ -407,7 +408,8 @@ async def test_the_generation_log_lists_what_went_wrong_with_reasons_and_timings
             wish="a drink that tastes of the sea",
             model="qwen2.5:7b",
             status="failed",
-            error="first_token_timeout: no answer within 60 s",
+            reason="first_token_timeout",
+            detail="no answer within 60 s",
             created_at=start,
             started_at=start + timedelta(seconds=2),
             finished_at=start + timedelta(seconds=62),
@@ -416,7 +418,8 @@ async def test_the_generation_log_lists_what_went_wrong_with_reasons_and_timings
             wish="a tiki drink",
             model="llama3.1:8b",
             status="stopped",
-            error="stopped: by the guest",
+            reason="stopped",
+            detail="by the guest",
             created_at=start + timedelta(minutes=1),
             started_at=start + timedelta(minutes=1),
             first_token_at=start + timedelta(minutes=1, seconds=1.5),

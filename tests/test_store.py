@@ -12,6 +12,7 @@ import uuid
 from barapp.settings import Settings
 from barapp.store import db
 from barapp.store.tables import Cocktail, Generation
+from tests.conftest import prepare_database
 from tests.factories import add_cocktails, cocktail_doc
 
 
@@ -79,3 +80,31 @@ async def test_concurrent_read_then_write_transactions_all_succeed(database: Set
         assert 1 <= int(row["glass"]) <= 30
     else:
         assert row["glass"] == "30"
+
+
+async def test_reasons_move_to_columns_of_their_own_on_both_engines(settings: Settings) -> None:
+    # A database as the previous release left it: "reason: detail" in one column.
+    await prepare_database(settings, up_to="2026-11-24T09:30:00:000000")
+    engine = db.current_engine()
+    cocktail = uuid.uuid4()
+    await engine.run_ddl(
+        "INSERT INTO generation (id, wish, model, status, error) VALUES "
+        f"('{uuid.uuid4()}', 'w1', 'm', 'failed', 'stalled: no token for 60 s'),"
+        f"('{uuid.uuid4()}', 'w2', 'm', 'done', ''),"
+        f"('{uuid.uuid4()}', 'w3', 'm', 'failed', 'internal')"
+    )
+    await engine.run_ddl(
+        "INSERT INTO cocktail (id, slug, name, image_status, image_error) VALUES "
+        f"('{cocktail}', 'c', 'C', 'failed', 'no_credits: 402: Payment required: top up')"
+    )
+    with contextlib.redirect_stdout(io.StringIO()):
+        await db.migrate()
+    rows = await Generation.select(Generation.wish, Generation.reason, Generation.detail)
+    split = {row["wish"]: (row["reason"], row["detail"]) for row in rows}
+    assert split == {
+        "w1": ("stalled", "no token for 60 s"),
+        "w2": ("", ""),
+        "w3": ("internal", ""),
+    }
+    row = await Cocktail.select(Cocktail.image_reason, Cocktail.image_detail).first()
+    assert row == {"image_reason": "no_credits", "image_detail": "402: Payment required: top up"}

@@ -30,7 +30,7 @@ from barapp.settings import Settings, load_settings
 from barapp.staff import actions, edit, home, log, login, settings_page
 from barapp.store import db
 from barapp.store.bar_settings import BarSettings
-from barapp.web import health, i18n, sessions
+from barapp.web import health, i18n, reasons, sessions
 from barapp.web.dependencies import DEPENDENCIES, from_state
 from barapp.web.errors import error_page
 from barapp.web.security_headers import SecurityHeaders
@@ -57,6 +57,7 @@ ROUTES = [
 
 def configure_templates(env: Any) -> None:
     i18n.configure_jinja(env)
+    reasons.configure_jinja(env)
     env.filters["quantity"] = format_quantity
     env.filters["thumb"] = media.thumb_name
     env.filters["provider_name"] = lambda key: PROVIDER_NAMES.get(key, key)
@@ -135,13 +136,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.asgi_handler = sessions.SessionMiddleware(app.asgi_handler, settings)
     app.asgi_handler = SecurityHeaders(app.asgi_handler, https=settings.barapp_https)
 
-    def render(template: str, **context: Any) -> str:
-        engine = app.template_engine
-        assert engine is not None
-        return str(engine.get_template(template).render(**context))
-
     pictures = Pictures(Painter(settings))
-    jobs = Jobs(settings, MemoryEventLog(), render, pictures, bar=bar_settings.current)
+    jobs = Jobs(settings, MemoryEventLog(), pictures, bar=bar_settings.current)
     app.state.jobs = jobs
     app.state.pictures = pictures
     return app

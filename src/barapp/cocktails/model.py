@@ -1,5 +1,6 @@
 """The cocktail as a document: the JSON format of import/export (documented in the README),
-its validation, and its mapping to a `Cocktail` row.
+its validation, and its mapping to a `Cocktail` row, all derived from the recipe's one
+definition (`store/recipe.py`).
 """
 
 from __future__ import annotations
@@ -8,54 +9,37 @@ import re
 import unicodedata
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
 
-Text200 = Annotated[str, Meta(max_length=200)]
-Text2000 = Annotated[str, Meta(max_length=2000)]
+from barapp.store.recipe import Recipe, Text2000
+from barapp.store.statuses import ImageStatus, PictureReason, Visibility
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
-class Ingredient(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(min_length=1, max_length=100)]
-    # null for "top up" style quantities with no number.
-    amount: Annotated[float, Meta(ge=0, le=10_000)] | None = None
-    unit: Annotated[str, Meta(max_length=20)] = ""
-    note: Text200 = ""
-
-
-class Music(msgspec.Struct, forbid_unknown_fields=True):
-    title: Text200 = ""
-    artist: Text200 = ""
-
-
 class Image(msgspec.Struct, forbid_unknown_fields=True):
-    status: Literal["none", "pending", "ready", "failed", "filtered"] = "none"
+    status: ImageStatus = ImageStatus.NONE
     file: Annotated[str, Meta(max_length=200, pattern=r"^[A-Za-z0-9._-]*$")] = ""
     provider: Annotated[str, Meta(max_length=50)] = ""
     model: Annotated[str, Meta(max_length=100)] = ""
-    error: Text2000 = ""
+    # One of `PictureReason`, or "" when the picture is fine.
+    reason: Annotated[str, Meta(pattern=f"^(|{'|'.join(PictureReason)})$")] = ""
+    detail: Text2000 = ""
 
 
-class CocktailRecord(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=False):
-    name: Annotated[str, Meta(min_length=1, max_length=200)]
-    ingredients: Annotated[list[Ingredient], Meta(min_length=1, max_length=40)]
+class CocktailRecord(Recipe, forbid_unknown_fields=True, omit_defaults=False, kw_only=True):
+    """A whole cocktail as imported and exported: the recipe, then what the bar knows of it."""
+
     id: uuid.UUID | None = None
     slug: Annotated[str, Meta(max_length=120, pattern=SLUG_PATTERN)] | None = None
-    description: Annotated[str, Meta(max_length=4000)] = ""
-    steps: Annotated[list[Text2000], Meta(max_length=40)] = []
-    glass: Annotated[str, Meta(max_length=100)] = ""
-    garnish: Text200 = ""
-    alcoholic: bool = True
-    music: Music = msgspec.field(default_factory=Music)
-    image_prompt: Text2000 = ""
     image: Image = msgspec.field(default_factory=Image)
     llm_model: Annotated[str, Meta(max_length=100)] = ""
     wish: Annotated[str, Meta(max_length=2000)] = ""
-    language: Annotated[str, Meta(pattern=r"^[a-z]{2}(-[A-Za-z]{2})?$")] = "fr"
-    visibility: Literal["visible", "hidden", "pending"] = "visible"
+    language: Annotated[str, Meta(max_length=5, pattern=r"^[a-z]{2}(-[A-Za-z]{2})?$")] = "fr"
+    visibility: Visibility = Visibility.VISIBLE
     featured: bool = False
     created_at: datetime | None = None
 
@@ -65,6 +49,7 @@ class InvalidRecord(ValueError):
 
 
 def parse_record(data: Any) -> CocktailRecord:
+    data = _upgraded(data)
     try:
         record = msgspec.convert(data, CocktailRecord)
     except msgspec.ValidationError as exc:
@@ -76,7 +61,37 @@ def parse_record(data: Any) -> CocktailRecord:
             raise InvalidRecord(f"ingredients[{i}].name: must not be blank")
     if record.created_at is not None and record.created_at.tzinfo is None:
         record.created_at = record.created_at.replace(tzinfo=UTC)
+    _tidy(record)
     return record
+
+
+def _upgraded(data: Any) -> Any:
+    """Files exported before reasons had a field of their own: `"error": "reason: detail"`."""
+    image = data.get("image") if isinstance(data, dict) else None
+    if isinstance(image, dict) and isinstance(image.get("error"), str):
+        reason, _, detail = image["error"].partition(":")
+        image = {k: v for k, v in image.items() if k != "error"}
+        reason = reason.strip()
+        known = reason in {r.value for r in PictureReason}
+        image.update(reason=reason if known else "", detail=detail.strip() if known else "")
+        data = {**data, "image": image}
+    return data
+
+
+def _tidy(value: msgspec.Struct) -> None:
+    """Text as it is kept: without surrounding spaces, and no blank lines in lists of text."""
+    for name in value.__struct_fields__:
+        item = getattr(value, name)
+        if isinstance(item, str) and name != "wish":
+            setattr(value, name, item.strip())
+        elif isinstance(item, msgspec.Struct):
+            _tidy(item)
+        elif isinstance(item, list):
+            if all(isinstance(x, str) for x in item):
+                setattr(value, name, [x.strip() for x in item if x.strip()])
+            for x in item:
+                if isinstance(x, msgspec.Struct):
+                    _tidy(x)
 
 
 def _readable(message: str) -> str:
@@ -109,59 +124,43 @@ def search_text(record: CocktailRecord) -> str:
     return fold("\n".join(parts))
 
 
+def flatten(value: msgspec.Struct, prefix: str = "") -> dict[str, Any]:
+    """A struct's fields as columns: nested structs become `music_title`, `image_status`..."""
+    columns: dict[str, Any] = {}
+    for name in value.__struct_fields__:
+        item = getattr(value, name)
+        if isinstance(item, msgspec.Struct):
+            columns.update(flatten(item, prefix=f"{prefix}{name}_"))
+        else:
+            columns[prefix + name] = msgspec.to_builtins(item) if isinstance(item, list) else item
+    return columns
+
+
 def to_row(record: CocktailRecord) -> dict[str, Any]:
-    """Column values for a `Cocktail` row (id, slug and created_at are settled by the caller)."""
-    return {
-        "name": record.name.strip(),
-        "description": record.description.strip(),
-        "ingredients": [msgspec.to_builtins(i) for i in record.ingredients],
-        "steps": [s.strip() for s in record.steps if s.strip()],
-        "glass": record.glass.strip(),
-        "garnish": record.garnish.strip(),
-        "alcoholic": record.alcoholic,
-        "music_title": record.music.title.strip(),
-        "music_artist": record.music.artist.strip(),
-        "image_prompt": record.image_prompt.strip(),
-        "image_status": record.image.status,
-        "image_file": record.image.file,
-        "image_provider": record.image.provider,
-        "image_model": record.image.model,
-        "image_error": record.image.error,
-        "llm_model": record.llm_model.strip(),
-        "wish": record.wish,
-        "language": record.language,
-        "visibility": record.visibility,
-        "featured": record.featured,
-        "search_text": search_text(record),
-        "sort_name": fold(record.name.strip())[:200],
-    }
+    """Column values for a `Cocktail` row (id, slug and created_at are settled by the caller),
+    with the derived search columns."""
+    row = flatten(record)
+    for key in ("id", "slug", "created_at"):
+        del row[key]
+    row["search_text"] = search_text(record)
+    row["sort_name"] = fold(record.name)[:200]
+    return row
 
 
 def from_row(row: dict[str, Any]) -> dict[str, Any]:
     """The exported document of a row (the inverse of `to_row`)."""
-    return {
-        "id": str(row["id"]),
-        "slug": row["slug"],
-        "name": row["name"],
-        "description": row["description"],
-        "ingredients": row["ingredients"],
-        "steps": row["steps"],
-        "glass": row["glass"],
-        "garnish": row["garnish"],
-        "alcoholic": row["alcoholic"],
-        "music": {"title": row["music_title"], "artist": row["music_artist"]},
-        "image_prompt": row["image_prompt"],
-        "image": {
-            "status": row["image_status"],
-            "file": row["image_file"],
-            "provider": row["image_provider"],
-            "model": row["image_model"],
-            "error": row["image_error"],
-        },
-        "llm_model": row["llm_model"],
-        "wish": row["wish"],
-        "language": row["language"],
-        "visibility": row["visibility"],
-        "featured": row["featured"],
-        "created_at": row["created_at"].astimezone(UTC).isoformat(),
-    }
+    document: dict[str, Any] = {}
+    for field in msgspec.structs.fields(CocktailRecord):
+        name = field.name
+        struct = _struct_of(field.type)
+        if struct is not None:
+            document[name] = {sub: row[f"{name}_{sub}"] for sub in struct.__struct_fields__}
+        else:
+            document[name] = row[name]
+    document["id"] = str(row["id"])
+    document["created_at"] = row["created_at"].astimezone(UTC).isoformat()
+    return document
+
+
+def _struct_of(kind: Any) -> type[msgspec.Struct] | None:
+    return kind if isinstance(kind, type) and issubclass(kind, msgspec.Struct) else None

@@ -9,8 +9,9 @@ import asyncio
 import uuid
 from typing import Any
 
-from barapp.pictures.providers import INTERRUPTED, Painter
+from barapp.pictures.providers import Painter, failed
 from barapp.store import db
+from barapp.store.statuses import ImageStatus, PictureReason
 from barapp.store.tables import Cocktail
 
 
@@ -34,7 +35,8 @@ class Pictures:
         key = str(cocktail["id"])
         if key in self.redrawing:
             return
-        await db.write(lambda: set_columns(key, {"image_status": "pending", "image_error": ""}))
+        pending = {"image_status": ImageStatus.PENDING, "image_reason": "", "image_detail": ""}
+        await db.write(lambda: set_columns(key, pending))
         prompt = cocktail["image_prompt"] or _fallback_prompt(cocktail)
         task = asyncio.create_task(self._redraw(key, prompt), name=f"picture {key}")
         self.redrawing[key] = task
@@ -62,10 +64,7 @@ class Pictures:
         await self.painter.close()
 
 
-INTERRUPTED_COLUMNS = {
-    "image_status": "failed",
-    "image_error": f"{INTERRUPTED}: the app stopped while the picture was drawn",
-}
+INTERRUPTED_COLUMNS = failed(PictureReason.INTERRUPTED, "the app stopped while it was drawn")
 
 
 async def save_interrupted(key: str) -> None:
@@ -76,7 +75,7 @@ async def mark_interrupted() -> None:
     """At start-up: pictures a previous process was drawing will never arrive."""
     await db.write(
         lambda: Cocktail.update(_columns(INTERRUPTED_COLUMNS)).where(
-            Cocktail.image_status == "pending"
+            Cocktail.image_status == ImageStatus.PENDING
         )
     )
 

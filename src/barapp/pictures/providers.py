@@ -23,22 +23,12 @@ import httpx
 
 from barapp.pictures import media
 from barapp.settings import Settings
+from barapp.store.statuses import ImageStatus
+from barapp.store.statuses import PictureReason as Reason
 
 log = logging.getLogger("barapp.pictures")
 
-# Reasons, each explained in templates/_picture_status.html.
-BAD_KEY = "bad_key"
-NO_CREDITS = "no_credits"
-FILTERED = "filtered"
-BUSY = "busy"
-SERVER_ERROR = "server_error"
-TIMEOUT = "timeout"
-UNREACHABLE = "unreachable"
-NOT_IMAGE = "not_image"
-BAD_REQUEST = "bad_request"
-NOT_FOUND = "not_found"
-INTERRUPTED = "interrupted"
-RETRIED = {BUSY, SERVER_ERROR, TIMEOUT, UNREACHABLE}
+RETRIED = {Reason.BUSY, Reason.SERVER_ERROR, Reason.TIMEOUT, Reason.UNREACHABLE}
 
 PROVIDER_NAMES = {
     "stability": "Stability AI (SDXL)",
@@ -55,8 +45,19 @@ STYLE = (
 )
 
 
+def failed(reason: Reason, detail: str) -> dict[str, str]:
+    """The image columns of a picture that could not be made."""
+    status = ImageStatus.FILTERED if reason == Reason.FILTERED else ImageStatus.FAILED
+    return {
+        "image_status": status,
+        "image_file": "",
+        "image_reason": reason,
+        "image_detail": detail[:2000],
+    }
+
+
 class PictureFailure(Exception):
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: Reason, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
@@ -109,18 +110,15 @@ class Painter:
             columns["image_model"] = model or self.model
             stored = await asyncio.to_thread(media.store, self.settings.media_dir, data)
         except PictureFailure as failure:
-            status = "filtered" if failure.reason == FILTERED else "failed"
-            error = f"{failure.reason}: {failure.detail}"[:2000]
-            log.warning("picture %s: %s", status, error)
-            return {**columns, "image_status": status, "image_file": "", "image_error": error}
+            log.warning("picture failed: %s", failure)
+            return {**columns, **failed(failure.reason, failure.detail)}
         except media.NotAnImage as exc:
-            error = f"{NOT_IMAGE}: {exc}"[:2000]
-            return {**columns, "image_status": "failed", "image_file": "", "image_error": error}
+            return {**columns, **failed(Reason.NOT_IMAGE, str(exc))}
         except Exception as exc:  # a bug must not cost the drink: it gets the illustration
             log.exception("picture crashed")
-            error = f"internal: {type(exc).__name__}"
-            return {**columns, "image_status": "failed", "image_file": "", "image_error": error}
-        return {**columns, "image_status": "ready", "image_file": stored.file, "image_error": ""}
+            return {**columns, **failed(Reason.INTERNAL, type(exc).__name__)}
+        ready = {"image_status": ImageStatus.READY, "image_reason": "", "image_detail": ""}
+        return {**columns, **ready, "image_file": stored.file}
 
     async def draw(self, image_prompt: str) -> tuple[bytes, str]:
         """The picture's bytes as the service sent them, and its model. Raises
@@ -137,12 +135,12 @@ class Painter:
                     return await provider(self.client, self.settings, request)
             except TimeoutError:
                 failure = PictureFailure(
-                    TIMEOUT, f"no picture after {self.settings.image_timeout:g} s"
+                    Reason.TIMEOUT, f"no picture after {self.settings.image_timeout:g} s"
                 )
             except httpx.TimeoutException as exc:
-                failure = PictureFailure(TIMEOUT, type(exc).__name__)
+                failure = PictureFailure(Reason.TIMEOUT, type(exc).__name__)
             except httpx.TransportError as exc:
-                failure = PictureFailure(UNREACHABLE, str(exc) or type(exc).__name__)
+                failure = PictureFailure(Reason.UNREACHABLE, str(exc) or type(exc).__name__)
             except PictureFailure as exc:
                 failure = exc
             if failure.reason not in RETRIED or attempt == retries:
@@ -197,13 +195,13 @@ async def stability(
     body = _json_or_fail(response)
     artifacts = body.get("artifacts") if isinstance(body, dict) else None
     if not artifacts or not isinstance(artifacts[0], dict):
-        raise PictureFailure(NOT_IMAGE, "the answer has no artifacts")
+        raise PictureFailure(Reason.NOT_IMAGE, "the answer has no artifacts")
     artifact = artifacts[0]
     finish = artifact.get("finishReason", "SUCCESS")
     if finish == "CONTENT_FILTERED":
-        raise PictureFailure(FILTERED, "Stability's content filter blurred the picture")
+        raise PictureFailure(Reason.FILTERED, "Stability's content filter blurred the picture")
     if finish != "SUCCESS":
-        raise PictureFailure(SERVER_ERROR, f"finishReason {finish}")
+        raise PictureFailure(Reason.SERVER_ERROR, f"finishReason {finish}")
     return _b64(artifact.get("base64")), settings.stability_engine
 
 
@@ -225,7 +223,7 @@ async def automatic1111(
     body = _json_or_fail(response)
     images = body.get("images") if isinstance(body, dict) else None
     if not images:
-        raise PictureFailure(NOT_IMAGE, "the answer has no images")
+        raise PictureFailure(Reason.NOT_IMAGE, "the answer has no images")
     return _b64(images[0]), _a1111_model(body.get("info"))
 
 
@@ -245,7 +243,7 @@ async def openai(client: httpx.AsyncClient, settings: Settings, req: Request) ->
     body = _json_or_fail(response)
     data = body.get("data") if isinstance(body, dict) else None
     if not data or not isinstance(data[0], dict):
-        raise PictureFailure(NOT_IMAGE, "the answer has no data")
+        raise PictureFailure(Reason.NOT_IMAGE, "the answer has no data")
     return _b64(data[0].get("b64_json")), settings.openai_images_model
 
 
@@ -268,7 +266,7 @@ def _json_or_fail(response: httpx.Response) -> Any:
     if response.is_success:
         if body is None:
             kind = response.headers.get("content-type", "?")
-            raise PictureFailure(NOT_IMAGE, f"the answer is not JSON ({kind})")
+            raise PictureFailure(Reason.NOT_IMAGE, f"the answer is not JSON ({kind})")
         return body
     raise _failure(response.status_code, body, response.text)
 
@@ -277,18 +275,18 @@ def _failure(status: int, body: Any, text: str) -> PictureFailure:
     message = _message(body) or text[:200].strip() or f"HTTP {status}"
     code = _code(body)
     if "moderation" in code or "content_policy" in code or "content_filter" in code:
-        return PictureFailure(FILTERED, message)
+        return PictureFailure(Reason.FILTERED, message)
     if status == 402 or "credit" in code or "quota" in code or "payment" in code:
-        return PictureFailure(NO_CREDITS, message)
+        return PictureFailure(Reason.NO_CREDITS, message)
     if status in (401, 403):
-        return PictureFailure(BAD_KEY, message)
+        return PictureFailure(Reason.BAD_KEY, message)
     if status == 404:
-        return PictureFailure(NOT_FOUND, message)
+        return PictureFailure(Reason.NOT_FOUND, message)
     if status == 429:
-        return PictureFailure(BUSY, message)
+        return PictureFailure(Reason.BUSY, message)
     if status >= 500:
-        return PictureFailure(SERVER_ERROR, f"{status}: {message}")
-    return PictureFailure(BAD_REQUEST, f"{status}: {message}")
+        return PictureFailure(Reason.SERVER_ERROR, f"{status}: {message}")
+    return PictureFailure(Reason.BAD_REQUEST, f"{status}: {message}")
 
 
 def _message(body: Any) -> str:
@@ -327,8 +325,8 @@ def _a1111_model(info: Any) -> str:
 
 def _b64(value: Any) -> bytes:
     if not isinstance(value, str) or not value:
-        raise PictureFailure(NOT_IMAGE, "no picture in the answer")
+        raise PictureFailure(Reason.NOT_IMAGE, "no picture in the answer")
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise PictureFailure(NOT_IMAGE, "the picture is not valid base64") from None
+        raise PictureFailure(Reason.NOT_IMAGE, "the picture is not valid base64") from None

@@ -11,6 +11,7 @@ from litestar.params import FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
+from barapp.store.statuses import GenerationStatus as Status
 from barapp.store.tables import Generation
 from barapp.web.errors import BadFilter
 from barapp.web.rendering import language_of, page
@@ -19,9 +20,9 @@ from barapp.web.sessions import bartender_only
 
 GUARDS = [bartender_only]
 LOG_SIZE = 100
-PROBLEMS = ("failed", "stopped", "interrupted")
+PROBLEMS = (Status.FAILED, Status.STOPPED, Status.INTERRUPTED)
 # The log's filters: the default shows every generation that went wrong.
-LOG_FILTERS = ("problems", *PROBLEMS, "refused", "all")
+LOG_FILTERS = ("problems", *PROBLEMS, Status.REFUSED, "all")
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
@@ -31,7 +32,6 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
 
 
 def _log_entry(row: dict[str, Any], lang: str) -> dict[str, Any]:
-    reason, _, detail = (row["error"] or "").partition(":")
 
     def when(value: datetime | None, with_date: bool = False) -> str:
         if value is None:
@@ -43,8 +43,6 @@ def _log_entry(row: dict[str, Any], lang: str) -> dict[str, Any]:
 
     return {
         **row,
-        "reason": reason.strip(),
-        "detail": detail.strip(),
         "created": when(row["created_at"], with_date=True),
         "started": when(row["started_at"]),
         "first_token": when(row["first_token_at"]),

@@ -145,9 +145,10 @@ def shielded() -> contextlib.AbstractContextManager[Any]:
     return anyio.CancelScope(shield=True)
 
 
-async def migrate() -> None:
-    """Apply every pending migration from the top-level migrations/ folder."""
-    response = await run_forwards(app_name="all", migration_id="all", fake=False)
+async def migrate(up_to: str = "all") -> None:
+    """Apply every pending migration from the top-level migrations/ folder (or those up to the
+    migration `up_to`, for a test of a migration)."""
+    response = await run_forwards(app_name="barapp", migration_id=up_to, fake=False)
     if not response.success:
         raise RuntimeError(f"migrations failed: {response.message}")
 

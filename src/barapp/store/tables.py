@@ -6,6 +6,9 @@ migrations run on both engines (see migrations/).
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
 from piccolo.columns import (
     JSON,
     UUID,
@@ -17,40 +20,62 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.base import OnDelete
+from piccolo.columns.base import Column, OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
-VISIBILITIES = ("visible", "hidden", "pending")
-IMAGE_STATUSES = ("none", "pending", "ready", "failed", "filtered")
-GENERATION_STATUSES = ("queued", "running", "done", "failed", "stopped", "interrupted", "refused")
+from barapp.store.recipe import Recipe
+from barapp.store.statuses import GenerationStatus, ImageStatus, Visibility
 
 
-class Cocktail(Table):
+def recipe_columns(struct: type[msgspec.Struct], prefix: str = "") -> dict[str, Column]:
+    """One column per field of the recipe (`store/recipe.py`), nested structs flattened
+    (`music_title`): a text with a limit of up to 200 characters is a VARCHAR of that length,
+    a longer one TEXT; lists (ingredients, steps) are JSON."""
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType)
+    columns: dict[str, Column] = {}
+    for field in info.fields:
+        name, kind = prefix + field.name, field.type
+        if isinstance(kind, msgspec.inspect.StructType):
+            columns.update(recipe_columns(kind.cls, prefix=f"{name}_"))
+        elif isinstance(kind, msgspec.inspect.StrType):
+            length = kind.max_length
+            default = field.default if isinstance(field.default, str) else ""
+            short = length is not None and length <= 200
+            columns[name] = (
+                Varchar(length=length, default=default) if short else Text(default=default)
+            )
+        elif isinstance(kind, msgspec.inspect.BoolType):
+            columns[name] = Boolean(default=field.default)
+        elif isinstance(kind, msgspec.inspect.ListType):
+            columns[name] = JSON(default=[])
+        else:
+            raise TypeError(f"no column type for {name}: {kind}")
+    return columns
+
+
+# A mixin built from the recipe: a field added to `Recipe` is a column here (and a migration).
+RecipeColumns: Any = type("RecipeColumns", (), recipe_columns(Recipe))
+
+
+class Cocktail(Table, RecipeColumns):  # type: ignore[misc]
     id = UUID(primary_key=True, default=UUID4())
     slug = Varchar(length=120, unique=True)
-    name = Varchar(length=200)
-    description = Text(default="")
-    # A list of {"name", "amount", "unit", "note"}; amount is a number or null ("top up").
-    ingredients = JSON(default=[])
-    steps = JSON(default=[])
-    glass = Varchar(length=100, default="")
-    garnish = Varchar(length=200, default="")
-    alcoholic = Boolean(default=True)
-    music_title = Varchar(length=200, default="")
-    music_artist = Varchar(length=200, default="")
-    image_prompt = Text(default="")
-    image_status = Varchar(length=20, default="none")
+    # The recipe's columns (name, description, ingredients...) come from `RecipeColumns`.
+    image_status = Varchar(length=20, default=ImageStatus.NONE)
     image_file = Varchar(length=200, default="")
     image_provider = Varchar(length=50, default="")
     image_model = Varchar(length=100, default="")
-    image_error = Text(default="")
+    # Why the picture is missing (a `PictureReason`), and what the service said.
+    image_reason = Varchar(length=30, default="")
+    image_detail = Text(default="")
     llm_model = Varchar(length=100, default="")
     wish = Text(default="")
     language = Varchar(length=5, default="fr")
-    visibility = Varchar(length=10, default="visible")
+    visibility = Varchar(length=10, default=Visibility.VISIBLE)
     featured = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     # Derived, never shown: accent- and case-folded name + description + ingredient names,
@@ -73,8 +98,10 @@ class Generation(Table):
     # client address. Never shown.
     guest = Varchar(length=64, default="", index=True)
     ip = Varchar(length=64, default="", index=True)
-    status = Varchar(length=20, default="queued")
-    error = Text(default="")
+    status = Varchar(length=20, default=GenerationStatus.QUEUED)
+    # Why it failed (a `FailureReason`) and the details; for a refusal, the model's message.
+    reason = Varchar(length=30, default="")
+    detail = Text(default="")
     # Deleting a cocktail keeps the record of how it was made.
     cocktail = ForeignKey(references=Cocktail, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -3,6 +3,7 @@ the bar's name and unit system, the bartender, the CSRF token)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
@@ -24,27 +25,42 @@ def language_of(request: Request[Any, Any, Any]) -> str:
     )
 
 
-def page(
-    request: Request[Any, Any, Any],
-    template: str,
-    status_code: int = 200,
-    headers: dict[str, str] | None = None,
-    **context: Any,
-) -> Template:
+def context(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """What every template sees, for a page, an htmx fragment or a live event alike."""
     bar = bar_of(request)
-    context = {
+    return {
         **i18n.context_defaults(language_of(request)),
         "bar_name": bar.bar_name,
         "unit_system": bar.unit_system,
         "csrf": sessions.csrf_of(request) if sessions.SCOPE_KEY in request.scope else "",
         "bartender": sessions.bartender_cached(request),
         "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-        **context,
     }
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **values: Any,
+) -> Template:
     return Template(
         template_name=template,
-        context=context,
+        context={**context(request), **values},
         status_code=status_code,
         headers={**VARY, **(headers or {})},
         media_type="text/html",
     )
+
+
+def renderer(request: Request[Any, Any, Any]) -> Callable[..., str]:
+    """Renders a template to a string with the app's engine (for events sent over SSE); the
+    caller passes the context, usually `context(request)` computed once per stream."""
+    engine = request.app.template_engine
+    assert engine is not None
+
+    def render(template: str, **values: Any) -> str:
+        return str(engine.get_template(template).render(**values))
+
+    return render

@@ -20,26 +20,28 @@ from typing import Protocol
 
 
 @dataclass(frozen=True)
-class Event:
+class Entry:
+    """One event of a stream, numbered. The event is whatever the job said (`wishes/events`):
+    the log neither reads nor renders it."""
+
     id: int
-    name: str
-    data: str
+    event: object
     terminal: bool = False
 
 
 class EventLog(Protocol):
     def open(self, stream: str) -> None: ...
 
-    def append(self, stream: str, name: str, data: str, terminal: bool = False) -> Event: ...
+    def append(self, stream: str, event: object, terminal: bool = False) -> Entry: ...
 
     def has(self, stream: str) -> bool: ...
 
-    def follow(self, stream: str, after: int = 0) -> AsyncIterator[list[Event]]: ...
+    def follow(self, stream: str, after: int = 0) -> AsyncIterator[list[Entry]]: ...
 
 
 @dataclass
 class _Stream:
-    events: list[Event] = field(default_factory=list)
+    events: list[Entry] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     ended_at: float | None = None
 
@@ -56,24 +58,24 @@ class MemoryEventLog:
     def open(self, stream: str) -> None:
         self._streams.setdefault(stream, _Stream())
 
-    def append(self, stream: str, name: str, data: str, terminal: bool = False) -> Event:
+    def append(self, stream: str, event: object, terminal: bool = False) -> Entry:
         log = self._streams.setdefault(stream, _Stream())
         if log.ended_at is not None:
             raise RuntimeError(f"stream {stream} has ended")
-        event = Event(len(log.events) + 1, name, data, terminal)
-        log.events.append(event)
+        entry = Entry(len(log.events) + 1, event, terminal)
+        log.events.append(entry)
         if terminal:
             log.ended_at = time.monotonic()
         # Wake the readers waiting now, and arm a fresh flag for the next event.
         log.changed.set()
         log.changed = asyncio.Event()
         self._forget_old()
-        return event
+        return entry
 
     def has(self, stream: str) -> bool:
         return stream in self._streams
 
-    async def follow(self, stream: str, after: int = 0) -> AsyncIterator[list[Event]]:
+    async def follow(self, stream: str, after: int = 0) -> AsyncIterator[list[Entry]]:
         """Events after `after`, then live ones until the terminal event, in batches of what
         is there when the reader asks (a reader that fell behind catches up in one write).
         The stream must exist (`has`): an unknown one is answered from the database."""

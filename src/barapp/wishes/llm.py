@@ -14,23 +14,12 @@ import httpx
 import ollama
 
 from barapp.settings import Settings
+from barapp.store.statuses import FailureReason as Reason
 from barapp.wishes.prompt import SCHEMA
-
-# Reasons, each with a message in templates/_generation_failed.html.
-UNREACHABLE = "unreachable"
-MODEL_NOT_FOUND = "model_not_found"
-BUSY = "busy"
-OLLAMA_ERROR = "ollama_error"
-STREAM_ERROR = "stream_error"
-CONNECTION_LOST = "connection_lost"
-FIRST_TOKEN_TIMEOUT = "first_token_timeout"  # noqa: S105 (a reason, not a secret)
-STALLED = "stalled"
-TRUNCATED = "truncated"
-INVALID_OUTPUT = "invalid_output"
 
 
 class LLMFailure(Exception):
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: Reason, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
@@ -139,11 +128,13 @@ async def stream_answer(
                     _fill(stats, chunk)
                     break
     except TimeoutError:
-        raise LLMFailure(STALLED, f"no token for {settings.ollama_stall_timeout:g} s") from None
+        raise LLMFailure(
+            Reason.STALLED, f"no token for {settings.ollama_stall_timeout:g} s"
+        ) from None
     except (ollama.ResponseError, ConnectionError, httpx.TransportError) as exc:
         raise _failure(exc, first) from exc
     if stats.done_reason == "length":
-        raise LLMFailure(TRUNCATED, f"stopped at num_predict={settings.ollama_num_predict}")
+        raise LLMFailure(Reason.TRUNCATED, f"stopped at num_predict={settings.ollama_num_predict}")
 
 
 class StallWatch:
@@ -201,14 +192,17 @@ def _failure(exc: BaseException, first: bool) -> LLMFailure:
     if isinstance(exc, ollama.ResponseError):
         status = exc.status_code
         if status == 404:
-            return LLMFailure(MODEL_NOT_FOUND, exc.error)
+            return LLMFailure(Reason.MODEL_NOT_FOUND, exc.error)
         if status in (429, 503):
-            return LLMFailure(BUSY, exc.error)
+            return LLMFailure(Reason.BUSY, exc.error)
         if status == -1:  # an {"error": ...} line after the stream began
-            return LLMFailure(STREAM_ERROR, exc.error)
-        return LLMFailure(OLLAMA_ERROR, f"{status}: {exc.error}")
+            return LLMFailure(Reason.STREAM_ERROR, exc.error)
+        return LLMFailure(Reason.OLLAMA_ERROR, f"{status}: {exc.error}")
     if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
-        return LLMFailure(FIRST_TOKEN_TIMEOUT if first else STALLED, type(exc).__name__)
+        return LLMFailure(
+            Reason.FIRST_TOKEN_TIMEOUT if first else Reason.STALLED,
+            type(exc).__name__,
+        )
     if isinstance(exc, ConnectionError | httpx.ConnectError | httpx.ConnectTimeout):
-        return LLMFailure(UNREACHABLE, str(exc) or type(exc).__name__)
-    return LLMFailure(CONNECTION_LOST, type(exc).__name__)
+        return LLMFailure(Reason.UNREACHABLE, str(exc) or type(exc).__name__)
+    return LLMFailure(Reason.CONNECTION_LOST, type(exc).__name__)

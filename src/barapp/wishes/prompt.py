@@ -1,62 +1,56 @@
 """What barapp asks the model: the system prompt and the JSON schema of the answer.
 
 The schema's property order is the order the model writes, so it is the order the card fills:
-the verdict first (cocktail or off-topic), then the name the guest waits for, then the glass,
-garnish and the English image prompt (so a picture can start while the recipe is written, and
-agree with the glass and garnish), then the recipe itself and the music.
+the verdict first (cocktail or off-topic), then the recipe in the order of `store/recipe.py`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-TEXT = {"type": "string"}
+import msgspec
 
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
+from barapp.store.recipe import Recipe
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """msgspec's schema with its `$ref`s inlined and without titles and defaults: the shape
+    Ollama turns into a grammar (every property required, so the model writes each one)."""
+    if isinstance(schema, list):
+        return [_inline(item, defs) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        return _inline(defs[schema["$ref"].rsplit("/", 1)[1]], defs)
+    out = {k: _inline(v, defs) for k, v in schema.items() if k not in ("title", "default")}
+    if "properties" in schema:  # names, not keywords: a property may be called "title"
+        out["properties"] = {k: _inline(v, defs) for k, v in schema["properties"].items()}
+    if "anyOf" in out and {"type": "null"} in out["anyOf"]:  # "number or null" in one type
+        (kind,) = [option for option in out.pop("anyOf") if option != {"type": "null"}]
+        out.update(kind, type=[kind["type"], "null"])
+    if out.get("type") == "object":
+        out["required"] = list(out["properties"])
+    # A refusal leaves the recipe empty: minimums hold for a cocktail only, and are repaired
+    # (cocktails/repair.py) rather than written into the grammar.
+    out.pop("minLength", None)
+    out.pop("minItems", None)
+    return out
+
+
+def _schema() -> dict[str, Any]:
+    (recipe_schema,), components = msgspec.json.schema_components([Recipe])
+    recipe = _inline(recipe_schema, components)
+    verdict = {
         "kind": {"type": "string", "enum": ["cocktail", "off_topic"]},
-        "message": TEXT,
-        "name": TEXT,
-        "glass": TEXT,
-        "garnish": TEXT,
-        "image_prompt": TEXT,
-        "description": TEXT,
-        "alcoholic": {"type": "boolean"},
-        "ingredients": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "name": TEXT,
-                    "amount": {"type": ["number", "null"]},
-                    "unit": TEXT,
-                    "note": TEXT,
-                },
-                "required": ["name", "amount", "unit", "note"],
-            },
-        },
-        "steps": {"type": "array", "items": TEXT},
-        "music": {
-            "type": "object",
-            "properties": {"title": TEXT, "artist": TEXT},
-            "required": ["title", "artist"],
-        },
-    },
-    "required": [
-        "kind",
-        "message",
-        "name",
-        "glass",
-        "garnish",
-        "image_prompt",
-        "description",
-        "alcoholic",
-        "ingredients",
-        "steps",
-        "music",
-    ],
-}
+        "message": {"type": "string", "maxLength": 300},
+    }
+    properties = {**verdict, **recipe["properties"]}
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+SCHEMA: dict[str, Any] = _schema()
+"""The answer: the verdict (a cocktail, or an off-topic wish with a message), then the recipe
+exactly as `store/recipe.py` defines it, its limits included."""
 
 SYSTEM_PROMPT = """\
 You are the head bartender of {bar_name}, a skilled and balanced mixologist. A guest tells you \

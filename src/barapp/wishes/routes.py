@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -18,15 +19,20 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from barapp.settings import Settings
 from barapp.store.bar_settings import Bar
+from barapp.store.statuses import GenerationStatus, Visibility
 from barapp.store.tables import Cocktail, Generation
 from barapp.web import sessions
-from barapp.web.rendering import language_of, page
+from barapp.web.rendering import context, language_of, page, renderer
 from barapp.web.requests import Form, client_ip
+from barapp.wishes import events as ev
 from barapp.wishes import llm
 from barapp.wishes.job import Jobs
+from barapp.wishes.live import LiveRenderer
 from barapp.wishes.queue import QueueFull
 
 MAX_WISH = 500
+# Ids of the events that replay a generation's end from the database, past any live event's.
+FINAL_EVENT_IDS = 1_000_001
 
 
 async def offered_models(
@@ -141,7 +147,8 @@ async def _guest_limit(bar: NamedDependency[Bar], guest: str, ip: str) -> str | 
         return "closed"
     since = datetime.now(UTC) - timedelta(hours=1)
     # A wish the bar failed to serve does not count against the guest.
-    counted = Generation.status.not_in(["failed", "interrupted"]) & (Generation.created_at > since)
+    unserved = [GenerationStatus.FAILED, GenerationStatus.INTERRUPTED]
+    counted = Generation.status.not_in(unserved) & (Generation.created_at > since)
     for column, value, limit, reason in (
         (Generation.guest, guest, bar.guest_wishes_per_hour, "quota_guest"),
         (Generation.ip, ip, bar.ip_wishes_per_hour, "quota_ip"),
@@ -158,20 +165,10 @@ async def _generation(gen_id: uuid.UUID) -> dict[str, Any]:
     return dict(row)
 
 
-async def final_context(
-    generation: dict[str, Any], request: Request[Any, Any, Any]
-) -> dict[str, Any]:
+async def final_result(generation: dict[str, Any], request: Request[Any, Any, Any]) -> ev.Result:
     """What a finished generation shows: its cocktail, the refusal, or why it failed."""
-    status = generation["status"]
-    context: dict[str, Any] = {
-        "outcome": status,
-        "wish": generation["wish"],
-        "model": generation["model"],
-        "reason": (generation["error"] or "").split(":")[0],
-        "message": "",
-        "cocktail": None,
-    }
-    if status == "done" and generation["cocktail"]:
+    status, cocktail = generation["status"], None
+    if status == GenerationStatus.DONE and generation["cocktail"]:
         cocktail = (
             await Cocktail.select()
             .where(Cocktail.id == generation["cocktail"])
@@ -181,13 +178,21 @@ async def final_context(
         # The generation's link is shareable: it shows what the gallery would, plus the
         # wisher's own drink while it waits for approval; a hidden one stays hidden.
         own = generation["guest"] == sessions.guest_of(request)
-        if cocktail and (
-            cocktail["visibility"] == "visible"
-            or (cocktail["visibility"] == "pending" and own)
+        if cocktail and not (
+            cocktail["visibility"] == Visibility.VISIBLE
+            or (cocktail["visibility"] == Visibility.PENDING and own)
             or await sessions.bartender_of(request)
         ):
-            context["cocktail"] = cocktail
-    return context
+            cocktail = None
+    return ev.Result(
+        status,
+        generation["wish"],
+        generation["model"],
+        cocktail=cocktail,
+        reason=generation["reason"],
+        # A refusal keeps the model's message as its detail.
+        message=generation["detail"] if status == GenerationStatus.REFUSED else "",
+    )
 
 
 @get("/generations/{gen_id:uuid}", include_in_schema=False)
@@ -195,15 +200,15 @@ async def generation_page(
     request: Request[Any, Any, Any], gen_id: FromPath[uuid.UUID], jobs: NamedDependency[Jobs]
 ) -> Template:
     generation = await _generation(gen_id)
-    running = generation["status"] in ("queued", "running")
+    running = generation["status"] in (GenerationStatus.QUEUED, GenerationStatus.RUNNING)
     live = running and jobs.events.has(str(gen_id))
-    context = {} if live else await final_context(generation, request)
+    final = {} if live else msgspec.structs.asdict(await final_result(generation, request))
     return page(
         request,
         "generation.html",
         generation=generation,
         live=live,
-        **{"wish": generation["wish"], **context},
+        **{"wish": generation["wish"], **final},
     )
 
 
@@ -212,34 +217,31 @@ async def generation_events(
     request: Request[Any, Any, Any],
     gen_id: FromPath[uuid.UUID],
     jobs: NamedDependency[Jobs],
-    bar: NamedDependency[Bar],
+    bartender: NamedDependency[dict[str, Any] | None],
 ) -> EventSourceResponse:
-    events = jobs.events
-    key = str(gen_id)
+    log, key = jobs.events, str(gen_id)
     try:
         after = int(request.headers.get("last-event-id") or 0)
     except ValueError:
         after = 0
+    # Rendered for this reader: their language, and the moderation bar if a bartender (asking
+    # for `bartender` looked them up; the page context reads it).
+    live = LiveRenderer(renderer(request), context(request), key)
 
-    async def replay() -> AsyncIterator[ServerSentEvent | bytes]:
-        if events.has(key):
-            async for batch in events.follow(key, after):
-                yield b"".join(
-                    ServerSentEvent(data=e.data, event=e.name, id=str(e.id)).encode() for e in batch
-                )
+    def sse(event_id: int, event: ev.Event) -> bytes:
+        name, html = live(event)
+        return ServerSentEvent(data=html, event=name, id=str(event_id)).encode()
+
+    async def replay() -> AsyncIterator[bytes]:
+        if log.has(key):
+            async for batch in log.follow(key, after):
+                yield b"".join(sse(entry.id, entry.event) for entry in batch)  # type: ignore[arg-type]
             return
         # The job ended long ago (or in another process): its final state, then the end.
-        generation = await _generation(gen_id)
-        context = await final_context(generation, request)
-        html = jobs.render(
-            "_generation_result.html",
-            lang=language_of(request),
-            unit_system=bar.unit_system,
-            **context,
-        )
-        yield ServerSentEvent(data="", event="status", id="1000001")
-        yield ServerSentEvent(data=html, event="result", id="1000002")
-        yield ServerSentEvent(data="", event="end", id="1000003")
+        result = await final_result(await _generation(gen_id), request)
+        final: list[ev.Event] = [ev.Status(""), result, ev.End()]
+        for n, event in enumerate(final, start=FINAL_EVENT_IDS):
+            yield sse(n, event)
 
     return EventSourceResponse(replay(), ping=15, send_timeout=30)
 

@@ -1,0 +1,147 @@
+"""What a wish's job says, as typed events: the job knows nothing of HTML (`wishes/live.py`
+renders each event for each reader, in the reader's own language and role).
+
+`Emitter` turns the parser's field events into these events for one generation, gathering text
+deltas for at most `COALESCE_SECONDS` (a fast model writes several tokens per frame: this
+bounds the event rate at no visible cost), and appends them to the event log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import msgspec
+
+from barapp.wishes.eventlog import EventLog
+from barapp.wishes.jsonstream import StringDelta, ValueDone
+
+COALESCE_SECONDS = 0.03
+# Fields whose text is shown as it is written; the other recipe fields appear whole.
+STREAMED_FIELDS = ("name", "description", "glass", "garnish")
+# Items that appear whole, one by one, as each is complete.
+LISTS = ("ingredients", "steps")
+
+
+class Status(msgspec.Struct, frozen=True):
+    """Where the wish is: queued (with its place), thinking, writing; "" once it has ended."""
+
+    state: str
+    place: int = 0
+
+
+class Text(msgspec.Struct, frozen=True):
+    """More text of a streamed field."""
+
+    field: str
+    text: str
+
+
+class Item(msgspec.Struct, frozen=True):
+    """An ingredient or a step, complete."""
+
+    list: str
+    value: Any
+
+
+class Music(msgspec.Struct, frozen=True):
+    value: Any
+
+
+class Restart(msgspec.Struct, frozen=True):
+    """The answer was broken and is asked again: the card starts empty."""
+
+
+class Result(msgspec.Struct, frozen=True):
+    """How the wish ended: done (with the saved cocktail's row), refused (with the model's
+    message), or a failure with its reason."""
+
+    outcome: str
+    wish: str
+    model: str
+    cocktail: dict[str, Any] | None = None
+    message: str = ""
+    reason: str = ""
+
+
+class Picture(msgspec.Struct, frozen=True):
+    """The saved cocktail's picture is there (or failed): its row, image columns updated."""
+
+    cocktail: dict[str, Any]
+
+
+class End(msgspec.Struct, frozen=True):
+    """Nothing follows: the reader closes its stream."""
+
+
+Event = Status | Text | Item | Music | Restart | Result | Picture | End
+
+
+class Emitter:
+    """The events of one generation, in order, into the log."""
+
+    def __init__(self, log: EventLog, gen_id: str, wish: str, model: str) -> None:
+        self.log = log
+        self.gen_id = gen_id
+        self.wish = wish
+        self.model = model
+        self.pending: dict[str, list[str]] = {}
+        self.last_flush = 0.0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def send(self, event: Event) -> None:
+        self.log.append(self.gen_id, event, terminal=isinstance(event, End))
+
+    def status(self, state: str, place: int = 0) -> None:
+        self.send(Status(state, place))
+
+    def relay(self, parsed: list[Any]) -> None:
+        for event in parsed:
+            path = event.path
+            if isinstance(event, StringDelta) and len(path) == 1 and path[0] in STREAMED_FIELDS:
+                self.pending.setdefault(path[0], []).append(event.text)
+            elif isinstance(event, ValueDone) and len(path) == 2 and path[0] in LISTS:
+                self.flush()  # the text written before this item goes first
+                self.send(Item(path[0], event.value))
+            elif isinstance(event, ValueDone) and path == ("music",):
+                self.flush()
+                self.send(Music(event.value))
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self.pending or self.timer is not None:
+            return
+        wait = COALESCE_SECONDS - (time.monotonic() - self.last_flush)
+        if wait <= 0:
+            self.flush()
+        else:
+            self.timer = asyncio.get_running_loop().call_later(wait, self.flush)
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        for name, pieces in self.pending.items():
+            self.send(Text(name, "".join(pieces)))
+        self.pending.clear()
+        self.last_flush = time.monotonic()
+
+    def restart(self) -> None:
+        self.pending.clear()
+        self.send(Restart())
+
+    def result(self, outcome: str, **details: Any) -> None:
+        self.flush()
+        self.send(Status(""))  # the stop button goes
+        self.send(Result(outcome, self.wish, self.model, **details))
+
+    def end(self, outcome: str, **details: Any) -> None:
+        self.result(outcome, **details)
+        self.close()
+
+    def picture(self, cocktail: dict[str, Any]) -> None:
+        self.send(Picture(cocktail))
+
+    def close(self) -> None:
+        self.send(End())
