@@ -20,7 +20,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from barapp.cocktails.model import fold
 from barapp.store.db import current_engine
-from barapp.store.tables import Cocktail
+from barapp.store.tables import RECIPE_COLUMNS, Cocktail
 from barapp.web.errors import BadFilter
 
 PAGE_SIZE = 24
@@ -38,15 +38,12 @@ ALCOHOL = ("", "alcoholic", "virgin")
 # sort order's index and testing LIKE row by row fills a page sooner (about 10 ms for a term in
 # 2% of 100,000 cocktails), provided the matches are spread along that order.
 FEW_MATCHES = 2000
+# What a card shows: the recipe but its long parts, and what the card links and sorts by.
+NOT_ON_CARDS = ("steps", "image_prompt")
 CARD_COLUMNS = [
+    *(getattr(Cocktail, name) for name in RECIPE_COLUMNS if name not in NOT_ON_CARDS),
     Cocktail.id,
     Cocktail.slug,
-    Cocktail.name,
-    Cocktail.description,
-    Cocktail.ingredients,
-    Cocktail.alcoholic,
-    Cocktail.music_title,
-    Cocktail.music_artist,
     Cocktail.llm_model,
     Cocktail.image_status,
     Cocktail.image_file,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -14,30 +15,49 @@ from piccolo.columns import Column
 from barapp.cocktails.access import cocktail_for
 from barapp.cocktails.model import InvalidRecord, parse_record, to_row
 from barapp.store import db
+from barapp.store.recipe import Ingredient, Recipe
 from barapp.store.tables import Cocktail
 from barapp.web.rendering import page
 from barapp.web.requests import Form, checked
 from barapp.web.sessions import bartender_only
 
 GUARDS = [bartender_only]
-# The columns a bartender edits (the others come from the generation, or are moderation).
-EDITABLE = (
-    "name",
-    "description",
-    "ingredients",
-    "steps",
-    "glass",
-    "garnish",
-    "alcoholic",
-    "music_title",
-    "music_artist",
-    "search_text",
-    "sort_name",
-)
-TEXT_FIELDS = ("name", "description", "glass", "garnish", "steps", "music_title", "music_artist")
-INGREDIENT_FIELDS = ("name", "amount", "unit", "note")
-INGREDIENT_KEY = re.compile(r"^ingredients-(\d{1,2})-(name|amount|unit|note)$")
+# Written by the model for the image service, never shown: not edited.
+NOT_EDITED = ("image_prompt",)
+INGREDIENT_FIELDS = Ingredient.__struct_fields__
+INGREDIENT_KEY = re.compile(r"^ingredients-(\d{1,2})-(" + "|".join(INGREDIENT_FIELDS) + ")$")
 EMPTY_ROWS = 3
+
+
+def _inputs(struct: type[msgspec.Struct] = Recipe, prefix: str = "") -> list[tuple[str, str]]:
+    """The form's inputs, from the recipe's definition: (name, "text" | "lines" | "check"),
+    a nested struct's fields side by side (`music_title`); the ingredients have rows."""
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType)
+    inputs: list[tuple[str, str]] = []
+    for field in info.fields:
+        name, kind = prefix + field.name, field.type
+        if name in NOT_EDITED or name == "ingredients":
+            continue
+        if isinstance(kind, msgspec.inspect.StructType):
+            inputs += _inputs(kind.cls, prefix=f"{name}_")
+        elif isinstance(kind, msgspec.inspect.ListType):
+            inputs.append((name, "lines"))
+        elif isinstance(kind, msgspec.inspect.BoolType):
+            inputs.append((name, "check"))
+        else:
+            inputs.append((name, "text"))
+    return inputs
+
+
+INPUTS = _inputs()
+NESTED = {
+    field.name
+    for field in msgspec.structs.fields(Recipe)
+    if isinstance(field.type, type) and issubclass(field.type, msgspec.Struct)
+}
+# The columns an edit writes (the others come from the generation, or are moderation).
+EDITABLE = (*(name for name, _ in INPUTS), "ingredients", "search_text", "sort_name")
 
 
 def _amount_text(amount: float | None) -> str:
@@ -46,26 +66,25 @@ def _amount_text(amount: float | None) -> str:
 
 def _form_of(cocktail: dict[str, Any]) -> dict[str, Any]:
     """The edit form's values for a stored cocktail."""
-    form: dict[str, Any] = {name: cocktail[name] for name in TEXT_FIELDS if name != "steps"}
-    form["steps"] = "\n".join(cocktail["steps"])
-    form["alcoholic"] = cocktail["alcoholic"]
+    form: dict[str, Any] = {
+        name: "\n".join(cocktail[name]) if kind == "lines" else cocktail[name]
+        for name, kind in INPUTS
+    }
     form["ingredients"] = [
-        {
-            "name": i.get("name", ""),
-            "amount": _amount_text(i.get("amount")),
-            "unit": i.get("unit", ""),
-            "note": i.get("note", ""),
-        }
+        {key: i.get(key) or "" for key in INGREDIENT_FIELDS}
+        | {"amount": _amount_text(i.get("amount"))}
         for i in cocktail["ingredients"]
     ]
     return form
 
 
 def _typed(data: dict[str, str]) -> dict[str, Any]:
-    """The edit form as sent: text fields, the checkbox, and the ingredient rows in their
+    """The edit form as sent: text fields, the checkboxes, and the ingredient rows in their
     order, rows left entirely empty dropped."""
-    form: dict[str, Any] = {name: data.get(name, "") for name in TEXT_FIELDS}
-    form["alcoholic"] = checked(data, "alcoholic")
+    form: dict[str, Any] = {
+        name: checked(data, name) if kind == "check" else data.get(name, "")
+        for name, kind in INPUTS
+    }
     rows: dict[int, dict[str, str]] = {}
     for key, value in data.items():
         match = INGREDIENT_KEY.match(key)
@@ -93,24 +112,21 @@ def _amount(text: str) -> float | str | None:
 
 def _document(form: dict[str, Any]) -> dict[str, Any]:
     """The cocktail document (the import format) of the edit form, for `parse_record`."""
-    return {
-        "name": form["name"],
-        "description": form["description"],
-        "glass": form["glass"],
-        "garnish": form["garnish"],
-        "alcoholic": form["alcoholic"],
-        "steps": [line.strip() for line in form["steps"].splitlines() if line.strip()],
-        "music": {"title": form["music_title"], "artist": form["music_artist"]},
-        "ingredients": [
-            {
-                "name": row["name"].strip(),
-                "amount": _amount(row["amount"]),
-                "unit": row["unit"].strip(),
-                "note": row["note"].strip(),
-            }
-            for row in form["ingredients"]
-        ],
-    }
+    document: dict[str, Any] = {}
+    for name, kind in INPUTS:
+        value = form[name]
+        if kind == "lines":
+            value = [line.strip() for line in value.splitlines() if line.strip()]
+        parent, _, child = name.partition("_")
+        if child and parent in NESTED:  # music_title -> {"music": {"title": ...}}
+            document.setdefault(parent, {})[child] = value
+        else:
+            document[name] = value
+    document["ingredients"] = [
+        {**{key: row[key].strip() for key in INGREDIENT_FIELDS}, "amount": _amount(row["amount"])}
+        for row in form["ingredients"]
+    ]
+    return document
 
 
 def _edit_page(

@@ -59,6 +59,7 @@ def recipe_columns(struct: type[msgspec.Struct], prefix: str = "") -> dict[str, 
 
 # A mixin built from the recipe: a field added to `Recipe` is a column here (and a migration).
 RecipeColumns: Any = type("RecipeColumns", (), recipe_columns(Recipe))
+RECIPE_COLUMNS = tuple(recipe_columns(Recipe))
 
 
 class Cocktail(Table, RecipeColumns):  # type: ignore[misc]
