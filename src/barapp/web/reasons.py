@@ -8,6 +8,7 @@ from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from barapp.store.statuses import FailureReason, PictureReason
 from barapp.web.i18n import translations
@@ -61,12 +62,13 @@ UNKNOWN_FAILURE = N_("Something went wrong while making your cocktail.")
 UNKNOWN_PICTURE = N_("The picture could not be made.")
 
 
-def _translated(ctx: Context, message: str) -> str:
-    return translations(str(ctx.get("lang", "en"))).gettext(message)
+def _translated(ctx: Context, message: str) -> Markup:
+    # Our own text, as `_()` gives it to templates: not escaped again.
+    return Markup(translations(str(ctx.get("lang", "en"))).gettext(message))  # noqa: S704
 
 
 @pass_context
-def failure_message(ctx: Context, reason: Any) -> str:
+def failure_message(ctx: Context, reason: Any) -> Markup:
     try:
         message = FAILURE_MESSAGES[FailureReason(reason)]
     except ValueError:
@@ -75,7 +77,7 @@ def failure_message(ctx: Context, reason: Any) -> str:
 
 
 @pass_context
-def picture_message(ctx: Context, reason: Any) -> str:
+def picture_message(ctx: Context, reason: Any) -> Markup:
     try:
         message = PICTURE_MESSAGES[PictureReason(reason)]
     except ValueError:
