@@ -9,7 +9,7 @@ tests/fake_ollama.py (its CLI) and the fake Stability AI of tests/fake_images.py
 script with `--serve-images PORT`, to log when each image request arrives).
 
 The fake model takes --recipe-seconds from the app's /api/chat request to its last line: a
-0.2 s time to first token INCLUDED, then the document's N tokens (the fake's default cocktail,
+0.2 s time to first token INCLUDED, then the document's N tokens (the fake's cocktail for the wish,
 tokenized as the fake does) at N / (recipe-seconds - 0.2) tokens/s. The fake image server
 answers each picture --image-seconds after the request arrived (its drawing included).
 
@@ -92,7 +92,7 @@ def recipe_plan(wish: str) -> tuple[int, int]:
 def serve_images(port: int, seconds: float) -> None:
     """The fake Stability AI; prints IMAGE-REQUEST <time.time()> as each picture is asked."""
     fake = fake_module("fake_images").FakeImageServer(
-        kinds=("stability",), port=port, seconds_per_image=seconds, record=False
+        port=port, seconds_per_image=seconds, record=False
     )
 
     def record(req: Any) -> None:

@@ -7,7 +7,7 @@ Everything goes through real HTTP on 127.0.0.1: one `barapp serve` process (one 
 worker, SQLite in a temporary folder), the fake Ollama of tests/fake_ollama.py in ANOTHER
 process (so its CPU is not the app's), and this process as the guests: POST /generate with
 `HX-Request: true`, then the SSE stream named in the answer's `sse-connect`. The three share the
-machine's cores, which the output says. Each wish's answer is the fake's default cocktail,
+machine's cores, which the output says. Each wish's answer is the fake's house cocktail,
 named after the wish (as a model names each drink), written one token per write as Ollama does
 (unless --write-interval coalesces the fake's writes).
 
@@ -119,8 +119,8 @@ def fake_module() -> ModuleType:
 
 
 def named_document(wish: str) -> dict[str, Any]:
-    """The fake's default cocktail, named after the wish ("bench b500 17: ..." -> "Jardin de
-    Minuit b500 17"), as a model names each drink: a thousand drinks of one name would make
+    """The fake's house cocktail, named after the wish ("bench b500 17: ..." -> "Midnight
+    Garden b500 17"), as a model names each drink: a thousand drinks of one name would make
     the app's slug search scan every earlier one."""
     doc: dict[str, Any] = fake_module().cocktail_document()
     doc["name"] += " " + wish.split(":")[0].removeprefix("bench ")
@@ -148,48 +148,39 @@ def serve_fake(port: int) -> None:
     fo.PRESETS[NAMED] = fo.Scenario(
         NAMED, content=lambda body: named_document(fo.last_user_message(body))
     )
-    fake = fo.FakeOllama("ok", port=port, record=False, log_level="warning")
     streams: dict[str, dict[str, Any]] = {}
     current: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
         "bench_stream", default=None
     )
-    app_class = fo._App
-    original_generate, original_chunk, original_route = (
-        app_class._generate,
-        app_class._chunk,
-        app_class.route,
-    )
 
-    async def generate(self: Any, request: Any, receive: Any, body: Any, *rest: Any) -> Any:
-        sc = rest[1]
-        info = {"t0": time.monotonic(), "ttft": sc.ttft, "rate": sc.tokens_per_second}
-        info["writes"] = []
-        streams[fo.last_user_message(body)] = info
-        current.set(info)  # this request's task only
-        return await original_generate(self, request, receive, body, *rest)
+    class BenchFake(fo.FakeOllama):
+        async def _stream(self, ex: Any, sc: Any, body: Any, *rest: Any) -> None:
+            info = {"t0": time.monotonic(), "ttft": sc.ttft, "rate": sc.tokens_per_second}
+            info["writes"] = []
+            streams[fo.last_user_message(body)] = info
+            current.set(info)  # this request's task only
+            await super()._stream(ex, sc, body, *rest)
 
-    async def chunk(self: Any, request: Any, data: str, last: bool = False) -> None:
-        info = current.get()
-        now = time.monotonic()
-        await original_chunk(self, request, data, last)
-        if info is not None and not last:
-            writes = info["writes"]
-            writes.append((now, (writes[-1][1] if writes else 0) + data.count("\n")))
+        async def _write(self, ex: Any, data: str, last: bool = False) -> None:
+            info = current.get()
+            now = time.monotonic()
+            await super()._write(ex, data, last)
+            if info is not None and not last:
+                writes = info["writes"]
+                writes.append((now, (writes[-1][1] if writes else 0) + data.count("\n")))
 
-    async def route(self: Any, method: str, path: str, raw: bytes, body: Any, *rest: Any) -> Any:
-        send = rest[-1]
-        if path == "/_bench/emits":
-            payload = {"streams": dict(streams), "max_active": fake.max_active}
-            streams.clear()
-            fake.max_active = fake.active
-            data = json.dumps(payload).encode()
-            return await self.respond(send, 200, data, b"application/json")
-        if path == "/_bench/config" and method == "POST":
-            fake.min_write_interval = float(body["min_write_interval"])
-            return await self.respond(send, 200, b"{}", b"application/json")
-        return await original_route(self, method, path, raw, body, *rest)
+        async def handle(self, ex: Any) -> None:
+            if ex.path == "/_bench/emits":
+                payload = {"streams": dict(streams), "max_active": self.max_active}
+                streams.clear()
+                self.max_active = self.active
+                return await ex.respond(200, json.dumps(payload).encode())
+            if ex.path == "/_bench/config" and ex.method == "POST":
+                self.min_write_interval = float(ex.body["min_write_interval"])
+                return await ex.respond(200, b"{}")
+            return await super().handle(ex)
 
-    app_class._generate, app_class._chunk, app_class.route = generate, chunk, route
+    fake = BenchFake("ok", port=port, record=False, log_level="warning")
     fake.start()
     print(f"fake Ollama on {fake.url}", flush=True)
     stop = threading.Event()

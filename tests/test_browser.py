@@ -235,10 +235,7 @@ def wish_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 def test_a_wish_fills_the_card_live_and_resumes_after_a_reload(
     browser: Any, wish_server: tuple[str, Any], artifacts: Path, console_errors: list[str]
 ) -> None:
-    from tests.fake_ollama import cocktail_document
-
-    url, _ = wish_server
-    expected = cocktail_document()
+    url, fake = wish_server
     page = open_page(browser, console_errors, viewport=TABLET)
     page.goto(f"{url}/generate")
     page.fill("#wish", "something fresh with gin and basil for a summer evening")
@@ -259,6 +256,7 @@ def test_a_wish_fills_the_card_live_and_resumes_after_a_reload(
             if count >= 2:
                 break
         time.sleep(0.02)
+    expected = json.loads(fake.last_chat.content)  # the cocktail the fake made for the wish
     # The name appeared in several steps, each a beginning of the final name...
     assert len(names) >= 2, names
     assert all(expected["name"].startswith(n.strip()) for n in names), names
@@ -435,7 +433,6 @@ def test_the_app_works_under_its_strict_csp(
 ) -> None:
     """htmx swaps, the pictures, the SSE extension: nothing the strict CSP refuses."""
     from barapp.web.security_headers import CONTENT_SECURITY_POLICY
-    from tests.fake_ollama import cocktail_document
 
     page = open_page(browser, console_errors, viewport=TABLET)
     page.add_init_script(CSP_LISTENER)  # before any of the page's own scripts, on every load
@@ -464,14 +461,14 @@ def test_the_app_works_under_its_strict_csp(
     wait_until(page, "document.querySelector('.cocktail-layout .picture img').naturalWidth > 0")
     assert violations() == []
 
-    url, _ = wish_server
+    url, fake = wish_server
     response = page.goto(f"{url}/generate")
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     page.fill("#wish", "something fresh with gin and basil for a summer evening")
     assert page.inner_text("#wish-count") == "55 / 500"  # counter.js, a file, runs
     page.click("button[type=submit]")
     page.wait_for_selector(".result-done", timeout=30_000)  # filled by the SSE extension
-    assert page.inner_text(".live-name") == cocktail_document()["name"]
+    assert page.inner_text(".live-name") == json.loads(fake.last_chat.content)["name"]
     assert page.evaluate("location.pathname").startswith("/generations/")
     page.screenshot(path=str(artifacts / "csp-wish-done-tablet.png"), full_page=True)
     assert violations() == []
