@@ -83,7 +83,7 @@ import ollama
 
 from barapp.settings import Settings
 from barapp.wishes import prompt
-from barapp.wishes.job import LISTS, STREAMED_FIELDS
+from barapp.wishes.events import LISTS, STREAMED_FIELDS
 from barapp.wishes.jsonstream import JSONStream, StringDelta, ValueDone
 
 ROOT = Path(__file__).resolve().parent.parent
