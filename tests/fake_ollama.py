@@ -305,16 +305,37 @@ def dump_document(doc: Any, schema: Any = None) -> str:
     return text.replace(accent[0], f"\\u{ord(accent[0]):04x}", 1) if accent else text
 
 
+def written_whole(value: Any, schema: Any) -> Any:
+    """Under a grammar a model writes every required property: the ones this fake's drinks
+    do not know (a field the app added since) are written empty, as a model would."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        props = schema["properties"]
+        missing = [k for k in schema.get("required", ()) if k not in value and k in props]
+        return {**value, **{k: _empty(props[k]) for k in missing}}
+    return value
+
+
+def _empty(schema: dict[str, Any]) -> Any:
+    kind = schema.get("type")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "object":
+        return written_whole({}, schema)
+    return {"string": "", "boolean": False, "array": []}.get(str(kind))
+
+
 def _wish_document(body: dict[str, Any]) -> dict[str, Any]:
-    return cocktail_document(last_user_message(body))
+    return written_whole(cocktail_document(last_user_message(body)), body.get("format"))
 
 
 def _off_topic(body: dict[str, Any]) -> dict[str, Any]:
-    return off_topic_document(looks_french(last_user_message(body)))
+    document = off_topic_document(looks_french(last_user_message(body)))
+    return written_whole(document, body.get("format"))
 
 
 def _schema_violation(body: dict[str, Any]) -> dict[str, Any]:
-    doc = _wish_document(body)
+    doc = cocktail_document(last_user_message(body))
     del doc["glass"]
     doc["ingredients"][0].pop("unit")
     return doc
