@@ -10,20 +10,41 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from barapp.settings import UNIT_SYSTEMS, Settings
-from barapp.store.bar_settings import (
-    FIELDS,
-    LIMITS,
-    Bar,
-    BarSettings,
-    InvalidBarSetting,
-    defaults,
-    parse,
-)
+from barapp.store.bar_settings import FIELDS, Bar, BarSettings, defaults
 from barapp.web.rendering import page
 from barapp.web.requests import Form, checked
 from barapp.web.sessions import bartender_only
 
 GUARDS = [bartender_only]
+LIMITS = {"guest_wishes_per_hour": 10_000, "ip_wishes_per_hour": 100_000}
+
+
+class InvalidBarSetting(ValueError):
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def parse(form: dict[str, str]) -> dict[str, Any]:
+    """The settings page's form as typed values; raises InvalidBarSetting naming the field.
+    (An unticked checkbox is absent from a form: absent means false.)"""
+    name = " ".join(form.get("bar_name", "").split())
+    if not 1 <= len(name) <= 80:
+        raise InvalidBarSetting("bar_name")
+    if form.get("unit_system") not in UNIT_SYSTEMS:
+        raise InvalidBarSetting("unit_system")
+    values: dict[str, Any] = {"bar_name": name, "unit_system": form["unit_system"]}
+    for key, most in LIMITS.items():
+        try:
+            number = int(form.get(key, ""))
+        except ValueError:
+            raise InvalidBarSetting(key) from None
+        if not 0 <= number <= most:
+            raise InvalidBarSetting(key)
+        values[key] = number
+    for key in ("guests_may_generate", "premoderation"):
+        values[key] = checked(form, key)
+    return values
 
 
 def _settings_form(bar: NamedDependency[Bar]) -> dict[str, Any]:

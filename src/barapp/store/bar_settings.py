@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from barapp.settings import UNIT_SYSTEMS, Settings
+from barapp.settings import Settings
 from barapp.store import db
 from barapp.store.tables import BarSetting
 
@@ -32,13 +32,6 @@ class Bar:
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Bar))
-LIMITS = {"guest_wishes_per_hour": 10_000, "ip_wishes_per_hour": 100_000}
-
-
-class InvalidBarSetting(ValueError):
-    def __init__(self, field: str) -> None:
-        super().__init__(field)
-        self.field = field
 
 
 def defaults(settings: Settings) -> Bar:
@@ -57,28 +50,6 @@ async def load(settings: Settings) -> Bar:
         if name in values:
             values[name] = value
     return Bar(**values)
-
-
-def parse(form: dict[str, str]) -> dict[str, Any]:
-    """The settings page's form as typed values; raises InvalidBarSetting naming the field.
-    (An unticked checkbox is absent from a form: absent means false.)"""
-    name = " ".join(form.get("bar_name", "").split())
-    if not 1 <= len(name) <= 80:
-        raise InvalidBarSetting("bar_name")
-    if form.get("unit_system") not in UNIT_SYSTEMS:
-        raise InvalidBarSetting("unit_system")
-    values: dict[str, Any] = {"bar_name": name, "unit_system": form["unit_system"]}
-    for key, most in LIMITS.items():
-        try:
-            number = int(form.get(key, ""))
-        except ValueError:
-            raise InvalidBarSetting(key) from None
-        if not 0 <= number <= most:
-            raise InvalidBarSetting(key)
-        values[key] = number
-    for key in ("guests_may_generate", "premoderation"):
-        values[key] = form.get(key) in ("on", "true", "1")
-    return values
 
 
 class BarSettings:

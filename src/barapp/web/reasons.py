@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jinja2 import pass_context
@@ -62,27 +63,18 @@ UNKNOWN_FAILURE = N_("Something went wrong while making your cocktail.")
 UNKNOWN_PICTURE = N_("The picture could not be made.")
 
 
-def _translated(ctx: Context, message: str) -> Markup:
-    # Our own text, as `_()` gives it to templates: not escaped again.
-    return Markup(translations(str(ctx.get("lang", "en"))).gettext(message))  # noqa: S704
+def _message(messages: Mapping[Any, str], unknown: str) -> Callable[[Context, Any], Markup]:
+    @pass_context
+    def message(ctx: Context, reason: Any) -> Markup:
+        text = messages.get(str(reason), unknown)
+        # Our own text, as `_()` gives it to templates: not escaped again.
+        return Markup(translations(str(ctx.get("lang", "en"))).gettext(text))  # noqa: S704
+
+    return message
 
 
-@pass_context
-def failure_message(ctx: Context, reason: Any) -> Markup:
-    try:
-        message = FAILURE_MESSAGES[FailureReason(reason)]
-    except ValueError:
-        message = UNKNOWN_FAILURE
-    return _translated(ctx, message)
-
-
-@pass_context
-def picture_message(ctx: Context, reason: Any) -> Markup:
-    try:
-        message = PICTURE_MESSAGES[PictureReason(reason)]
-    except ValueError:
-        message = UNKNOWN_PICTURE
-    return _translated(ctx, message)
+failure_message = _message(FAILURE_MESSAGES, UNKNOWN_FAILURE)
+picture_message = _message(PICTURE_MESSAGES, UNKNOWN_PICTURE)
 
 
 def configure_jinja(env: Any) -> None:
