@@ -50,6 +50,23 @@ def test_architecture_names_only_modules_that_exist() -> None:
         assert (ROOT / "templates" / template).exists(), template
 
 
+def test_architecture_has_a_section_per_package_and_names_every_table() -> None:
+    from barapp.store.tables import TABLES
+
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    packages = {p.parent.name for p in (ROOT / "src" / "barapp").glob("*/__init__.py")}
+    sections = set(re.findall(r"^## `([a-z]+)/`$", text, re.MULTILINE))
+    assert sections == packages
+    # Each package's modules are in its own section's table.
+    for package in packages:
+        section = text.split(f"## `{package}/`", 1)[1].split("\n## ", 1)[0]
+        listed = set(re.findall(rf"^\| `{package}/([a-z0-9_]+\.py)`", section, re.MULTILINE))
+        on_disk = {p.name for p in (ROOT / "src" / "barapp" / package).glob("*.py")}
+        assert listed | {"__init__.py"} >= on_disk, package
+    tables = set(re.findall(r"^\| `([A-Z][A-Za-z]+)` \|", text, re.MULTILINE))
+    assert tables == {table.__name__ for table in TABLES}
+
+
 def test_vendored_files_match_their_readme() -> None:
     import hashlib
 

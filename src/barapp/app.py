@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "jobs": from_state("jobs"),
             "pictures": from_state("pictures"),
             "bartender": Provide(sessions.bartender_of),
+            "can_redraw": Provide(picture_jobs.can_redraw, sync_to_thread=False),
         },
         # Forms here are a wish or a recipe: anything bigger is not one of ours.
         request_max_body_size=256 * 1024,

@@ -21,7 +21,6 @@ from barapp.cocktails.gallery import (
     fetch_page,
     known_models,
 )
-from barapp.pictures.job import Pictures, can_redraw
 from barapp.web import i18n
 from barapp.web.rendering import page
 from barapp.web.requests import safe_path, wants_partial
@@ -56,14 +55,14 @@ async def gallery(
 async def cocktail_page(
     request: Request[Any, Any, Any],
     ident: FromPath[str],
-    pictures: NamedDependency[Pictures],
-    bartender: NamedDependency[dict[str, Any] | None],
+    can_redraw: NamedDependency[bool],
 ) -> Template:
     cocktail = await cocktail_for(request, ident)
     music = f"{cocktail['music_title']} {cocktail['music_artist']}".strip()
     music_url = f"https://www.youtube.com/results?search_query={quote_plus(music)}"
-    redraw = can_redraw(pictures, bartender)
-    return page(request, "cocktail.html", cocktail=cocktail, music_url=music_url, can_redraw=redraw)
+    return page(
+        request, "cocktail.html", cocktail=cocktail, music_url=music_url, can_redraw=can_redraw
+    )
 
 
 @get("/language/{lang:str}", include_in_schema=False)

@@ -81,7 +81,8 @@ async def mark_interrupted() -> None:
 
 
 def can_redraw(pictures: Pictures, bartender: dict[str, Any] | None) -> bool:
-    """Whether the redraw button shows: a bartender, with a picture service configured."""
+    """Whether the redraw button shows: a bartender, with a picture service configured. (Also
+    the `can_redraw` dependency, so the cocktail page asks for it without knowing pictures.)"""
     return pictures.painter.enabled and bartender is not None
 
 
