@@ -258,7 +258,6 @@ def cocktail_document(wish: str = "", french: bool | None = None) -> dict[str, A
         ]  # fmt: skip
     return {
         "kind": "cocktail",
-        "message": "",
         "name": say(f"{adjective[0]} {noun[0]}", f"{noun[1]} {adjective[1]}"),
         "glass": say(glass[1], glass[2]),
         "garnish": garnish,
@@ -279,13 +278,23 @@ def off_topic_document(french: bool = False) -> dict[str, Any]:
         else "I only mix drinks here: tell me a flavour, a mood or a spirit you like and I'll "
         "invent a cocktail for you!"
     )
-    return {"kind": "off_topic", "message": message, "name": "", "glass": "", "garnish": "",
-            "image_prompt": "", "description": "", "alcoholic": False, "ingredients": [],
-            "steps": [], "music": {"title": "", "artist": ""}}  # fmt: skip
+    return {"kind": "off_topic", "message": message}
+
+
+def branch(value: Any, schema: Any) -> Any:
+    """The option of an `anyOf` the value's `kind` names (the first one otherwise)."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("anyOf"), list):
+        return schema
+    kind = value.get("kind") if isinstance(value, dict) else None
+    for option in schema["anyOf"]:
+        if kind in option.get("properties", {}).get("kind", {}).get("enum", ()):
+            return option
+    return schema["anyOf"][0]
 
 
 def _order_like_schema(value: Any, schema: Any) -> Any:
     """A grammar-constrained model writes properties in the schema's order."""
+    schema = branch(value, schema)
     if not isinstance(schema, dict):
         return value
     if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
@@ -306,14 +315,15 @@ def dump_document(doc: Any, schema: Any = None) -> str:
 
 
 def written_whole(value: Any, schema: Any) -> Any:
-    """Under a grammar a model writes every required property: the ones this fake's drinks
-    do not know (a field the app added since) are written empty, as a model would."""
+    """Under a grammar a model writes exactly the properties of the schema (of the branch its
+    `kind` chose): the ones this fake's drinks do not know (a field the app added since) are
+    written empty, as a model would, and the ones the schema does not have are not written."""
+    schema = branch(value, schema)
     if not isinstance(schema, dict):
         return value
     if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
         props = schema["properties"]
-        missing = [k for k in schema.get("required", ()) if k not in value and k in props]
-        return {**value, **{k: _empty(props[k]) for k in missing}}
+        return {k: value[k] if k in value else _empty(props[k]) for k in props}
     return value
 
 

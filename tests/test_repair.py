@@ -41,8 +41,8 @@ def pourable(document: dict[str, Any]) -> bool:
 @given(from_schema(SCHEMA))
 def test_every_answer_the_schema_admits_is_kept(document: dict[str, Any]) -> None:
     if document["kind"] == "cocktail" and not pourable(document):
-        # The one answer nothing can repair: a cocktail without an ingredient. It is asked
-        # again (a flat schema cannot demand ingredients of a cocktail and none of a refusal).
+        # The one answer nothing can repair: a cocktail whose ingredients are all blank names
+        # (the grammar demands two ingredients, but a name of spaces fits it). Asked again.
         with pytest.raises(InvalidOutput):
             read_answer(document)
         return
@@ -166,3 +166,54 @@ async def test_live_ingredients_follow_the_bars_units_and_the_late_stream_the_re
         late = await events_of(bartender, gen_id)
     assert [e["event"] for e in late] == ["status", "result", "end"]
     assert 'class="moderation moderation-card"' in late[1]["data"]
+
+
+def _bounded(schema: Any, path: str = "$") -> list[str]:
+    """Where the schema leaves the grammar unbounded: a string without maxLength, a list
+    without minItems and maxItems, a number without minimum and maximum."""
+    missing: list[str] = []
+    for option in schema.get("anyOf", ()):
+        missing += _bounded(option, path)
+    kinds = schema.get("type")
+    kinds = set(kinds if isinstance(kinds, list) else [kinds])
+    if "string" in kinds and "enum" not in schema and "maxLength" not in schema:
+        missing.append(path)
+    if "number" in kinds and not {"minimum", "maximum"} <= set(schema):
+        missing.append(path)
+    if "array" in kinds:
+        if not {"minItems", "maxItems"} <= set(schema):
+            missing.append(path)
+        missing += _bounded(schema["items"], f"{path}[]")
+    for name, sub in schema.get("properties", {}).items():
+        missing += _bounded(sub, f"{path}.{name}")
+    return missing
+
+
+def test_the_schema_tells_the_grammar_every_limit_and_asks_no_more_than_the_bar_keeps() -> None:
+    from barapp.wishes.prompt import COCKTAIL_SCHEMA
+
+    assert _bounded(SCHEMA) == []
+    recipe = COCKTAIL_SCHEMA["properties"]
+    # Tighter than what the store keeps (so an answer that fits the grammar is kept as written)
+    # and modest (llama.cpp writes one grammar rule per step of a bounded repetition).
+    assert recipe["name"] == {"type": "string", "maxLength": 80, "minLength": 1}
+    assert recipe["ingredients"]["minItems"] == 2 and recipe["steps"]["minItems"] == 1
+    lengths = [
+        int(n) for n in re.findall(r'"maxLength":(\d+)', msgspec.json.encode(SCHEMA).decode())
+    ]
+    assert len(lengths) >= 10 and max(lengths) <= 400
+    # The longest answer the grammar admits is kept as written, not trimmed.
+    document = cocktail_document()
+    for key, sub in recipe.items():
+        if "maxLength" in sub:
+            document[key] = "é" * sub["maxLength"]
+    item = recipe["ingredients"]["items"]["properties"]
+    document["ingredients"] = [
+        {"name": f"{n:02}" * (item["name"]["maxLength"] // 2), "amount": 1000.0,
+         "unit": "u" * item["unit"]["maxLength"], "note": "n" * item["note"]["maxLength"]}
+        for n in range(recipe["ingredients"]["maxItems"])
+    ]  # fmt: skip
+    document["steps"] = [f"{n}" * recipe["steps"]["items"]["maxLength"] for n in range(8)]
+    assert msgspec.to_builtins(repair(document)) == {
+        key: document[key] for key in msgspec.structs.asdict(repair(document))
+    }

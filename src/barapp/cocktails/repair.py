@@ -14,10 +14,7 @@ from typing import Any
 
 import msgspec
 
-from barapp.store.recipe import Ingredient, Music, Recipe
-
-_RECIPE = msgspec.inspect.type_info(Recipe)
-assert isinstance(_RECIPE, msgspec.inspect.StructType)
+from barapp.store.recipe import Ingredient, Music, Recipe, fields
 
 
 class Unpourable(ValueError):
@@ -25,9 +22,7 @@ class Unpourable(ValueError):
 
 
 def _limits(struct: type[msgspec.Struct]) -> dict[str, msgspec.inspect.Type]:
-    info = msgspec.inspect.type_info(struct)
-    assert isinstance(info, msgspec.inspect.StructType)
-    return {field.name: field.type for field in info.fields}
+    return {field.name: field.type for field in fields(struct)}
 
 
 RECIPE, INGREDIENT, MUSIC = _limits(Recipe), _limits(Ingredient), _limits(Music)

@@ -9,6 +9,8 @@ import asyncio
 import uuid
 from typing import Any
 
+from litestar.di import NamedDependency
+
 from barapp.pictures.providers import Painter, failed
 from barapp.store import db
 from barapp.store.statuses import ImageStatus, PictureReason
@@ -80,7 +82,9 @@ async def mark_interrupted() -> None:
     )
 
 
-def can_redraw(pictures: Pictures, bartender: dict[str, Any] | None) -> bool:
+def can_redraw(
+    pictures: NamedDependency[Pictures], bartender: NamedDependency[dict[str, Any] | None]
+) -> bool:
     """Whether the redraw button shows: a bartender, with a picture service configured. (Also
     the `can_redraw` dependency, so the cocktail page asks for it without knowing pictures.)"""
     return pictures.painter.enabled and bartender is not None

@@ -15,7 +15,7 @@ from piccolo.columns import Column
 from barapp.cocktails.access import cocktail_for
 from barapp.cocktails.model import InvalidRecord, parse_record, to_row
 from barapp.store import db
-from barapp.store.recipe import Ingredient, Recipe
+from barapp.store.recipe import Ingredient, Recipe, fields
 from barapp.store.tables import Cocktail
 from barapp.web.rendering import page
 from barapp.web.requests import Form, checked
@@ -32,10 +32,8 @@ EMPTY_ROWS = 3
 def _inputs(struct: type[msgspec.Struct] = Recipe, prefix: str = "") -> list[tuple[str, str]]:
     """The form's inputs, from the recipe's definition: (name, "text" | "lines" | "check"),
     a nested struct's fields side by side (`music_title`); the ingredients have rows."""
-    info = msgspec.inspect.type_info(struct)
-    assert isinstance(info, msgspec.inspect.StructType)
     inputs: list[tuple[str, str]] = []
-    for field in info.fields:
+    for field in fields(struct):
         name, kind = prefix + field.name, field.type
         if name in NOT_EDITED or name == "ingredients":
             continue

@@ -16,38 +16,81 @@ in the README's format table.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
 
-Text200 = Annotated[str, Meta(max_length=200)]
 Text2000 = Annotated[str, Meta(max_length=2000)]
 
 
+def asked(**bounds: int) -> dict[str, Any]:
+    """Bounds asked of the model, tighter than the ones the bar keeps.
+
+    `Meta`'s own bounds are what the bar keeps: a bartender's edit, an import, or a model served
+    without a grammar (repaired to fit by `cocktails/repair.py`). These, in JSON-schema words,
+    replace them in the schema sent to Ollama (`wishes/prompt.py`), which compiles them into
+    the grammar; there a bounded repetition costs one rule per step, so they stay in the
+    hundreds (docs/architecture.md has the grammar's size). A field without them is asked
+    with the bar's bounds."""
+    return {"x-model": bounds}
+
+
 class Ingredient(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(min_length=1, max_length=100)]
+    name: Annotated[str, Meta(min_length=1, max_length=100, extra_json_schema=asked(maxLength=60))]
     # null for "top up" style quantities with no number.
-    amount: Annotated[float, Meta(ge=0, le=10_000)] | None = None
+    amount: (
+        Annotated[float, Meta(ge=0, le=10_000, extra_json_schema=asked(maximum=1000))] | None
+    ) = None
     unit: Annotated[str, Meta(max_length=20)] = ""
-    note: Text200 = ""
+    note: Annotated[str, Meta(max_length=200, extra_json_schema=asked(maxLength=120))] = ""
 
 
 class Music(msgspec.Struct, forbid_unknown_fields=True):
-    title: Text200 = ""
-    artist: Text200 = ""
+    title: Annotated[str, Meta(max_length=200, extra_json_schema=asked(maxLength=100))] = ""
+    artist: Annotated[str, Meta(max_length=200, extra_json_schema=asked(maxLength=100))] = ""
 
 
 class Recipe(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    name: Annotated[str, Meta(min_length=1, max_length=200)]
-    glass: Annotated[str, Meta(max_length=100)] = ""
-    garnish: Text200 = ""
-    image_prompt: Text2000 = ""
-    description: Annotated[str, Meta(max_length=4000)] = ""
+    name: Annotated[str, Meta(min_length=1, max_length=200, extra_json_schema=asked(maxLength=80))]
+    glass: Annotated[str, Meta(max_length=100, extra_json_schema=asked(maxLength=60))] = ""
+    garnish: Annotated[str, Meta(max_length=200, extra_json_schema=asked(maxLength=120))] = ""
+    image_prompt: Annotated[str, Meta(max_length=2000, extra_json_schema=asked(maxLength=400))] = ""
+    description: Annotated[str, Meta(max_length=4000, extra_json_schema=asked(maxLength=400))] = ""
     alcoholic: bool = True
-    ingredients: Annotated[list[Ingredient], Meta(min_length=1, max_length=40)]
-    steps: Annotated[list[Text2000], Meta(max_length=40)] = msgspec.field(default_factory=list)
+    # A drink the bar can pour has two ingredients and a step at least: the grammar asks for
+    # them; the bar still keeps a one-ingredient drink a bartender wrote.
+    ingredients: Annotated[
+        list[Ingredient],
+        Meta(
+            min_length=1,
+            max_length=40,
+            extra_json_schema=asked(minItems=2, maxItems=12),
+        ),
+    ]
+    steps: Annotated[
+        list[Annotated[str, Meta(max_length=2000, extra_json_schema=asked(maxLength=250))]],
+        Meta(max_length=40, extra_json_schema=asked(minItems=1, maxItems=8)),
+    ] = msgspec.field(default_factory=list)
     music: Music = msgspec.field(default_factory=Music)
 
 
 RECIPE_FIELDS = tuple(field.name for field in msgspec.structs.fields(Recipe))
+
+
+def fields(struct: type[msgspec.Struct]) -> tuple[msgspec.inspect.Field, ...]:
+    """A struct's fields as `msgspec.inspect` describes them, their types without the schema
+    extras (`asked`), which `inspect` would wrap them in: the bar's own bounds."""
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return tuple(msgspec.structs.replace(field, type=_plain(field.type)) for field in info.fields)
+
+
+def _plain(kind: msgspec.inspect.Type) -> msgspec.inspect.Type:
+    if isinstance(kind, msgspec.inspect.Metadata):
+        return _plain(kind.type)
+    if isinstance(kind, msgspec.inspect.ListType):
+        return msgspec.structs.replace(kind, item_type=_plain(kind.item_type))
+    if isinstance(kind, msgspec.inspect.UnionType):
+        return msgspec.structs.replace(kind, types=tuple(_plain(t) for t in kind.types))
+    return kind

@@ -26,7 +26,7 @@ from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
-from barapp.store.recipe import Recipe
+from barapp.store.recipe import Recipe, fields
 from barapp.store.statuses import GenerationStatus, ImageStatus, Visibility
 
 
@@ -34,10 +34,8 @@ def recipe_columns(struct: type[msgspec.Struct], prefix: str = "") -> dict[str, 
     """One column per field of the recipe (`store/recipe.py`), nested structs flattened
     (`music_title`): a text with a limit of up to 200 characters is a VARCHAR of that length,
     a longer one TEXT; lists (ingredients, steps) are JSON."""
-    info = msgspec.inspect.type_info(struct)
-    assert isinstance(info, msgspec.inspect.StructType)
     columns: dict[str, Column] = {}
-    for field in info.fields:
+    for field in fields(struct):
         name, kind = prefix + field.name, field.type
         if isinstance(kind, msgspec.inspect.StructType):
             columns.update(recipe_columns(kind.cls, prefix=f"{name}_"))

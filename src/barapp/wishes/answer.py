@@ -7,7 +7,7 @@ from typing import Any
 
 from barapp.cocktails.repair import Unpourable, clean_text, repair
 from barapp.store.recipe import Recipe
-from barapp.wishes.prompt import SCHEMA
+from barapp.wishes.prompt import MESSAGE_LIMIT
 
 
 class InvalidOutput(Exception):
@@ -19,9 +19,6 @@ class Refusal:
     """An off-topic wish: the model's friendly sentence back to cocktails (may be empty)."""
 
     message: str
-
-
-MESSAGE_LIMIT: int = SCHEMA["properties"]["message"]["maxLength"]
 
 
 def read_answer(document: Any) -> Recipe | Refusal:

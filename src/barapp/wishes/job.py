@@ -28,6 +28,7 @@ from barapp.store.statuses import ImageStatus, Visibility
 from barapp.store.tables import Cocktail, Generation
 from barapp.wishes import llm, prompt
 from barapp.wishes.answer import InvalidOutput, Refusal, read_answer
+from barapp.wishes.cleantext import clean
 from barapp.wishes.eventlog import EventLog
 from barapp.wishes.events import Emitter
 from barapp.wishes.jsonstream import JSONStream, JSONStreamError, ValueDone
@@ -157,7 +158,7 @@ class Jobs:
         The picture starts as soon as the image prompt is written (job.picture)."""
         for attempt in (1, 2):
             stats = llm.Stats()
-            parser = JSONStream()
+            parser = JSONStream(clean=clean)
             first_token_at: datetime | None = None
             try:
                 async for fragment in llm.stream_answer(

@@ -70,7 +70,9 @@ class ScalarStates:
     _events: list[Event]
     _offset: int
 
-    def __init__(self) -> None:
+    def __init__(self, clean: Callable[[str], str] | None = None) -> None:
+        # Applied to every decoded string (keys, values and their deltas): see `JSONStream`.
+        self._clean = clean
         # The string being read (a key or a value): decoded pieces, joined once at its end.
         self._parts: list[str] = []
         self._parts_sent = 0  # pieces of a string value already sent as deltas
@@ -141,9 +143,12 @@ class ScalarStates:
         the final join stays linear however many fragments the string spanned."""
         if len(self._parts) > self._parts_sent:
             delta = "".join(self._parts[self._parts_sent :])
+            if self._clean is not None:
+                delta = self._clean(delta)
             self._parts[self._parts_sent :] = [delta]
             self._parts_sent = len(self._parts)
-            self._events.append(StringDelta(path, delta))
+            if delta:
+                self._events.append(StringDelta(path, delta))
 
     def _string(self, text: str, i: int) -> int:
         """Inside a string: a run of plain characters, then its end, an escape or an error."""
@@ -166,7 +171,8 @@ class ScalarStates:
         self._flush_high_surrogate()
         path = self._string_path
         if path is None:
-            self._end_key("".join(self._parts))
+            key = "".join(self._parts)
+            self._end_key(key if self._clean is None else self._clean(key))
         else:
             self._send_delta(path)
             self._string_path = None

@@ -87,8 +87,10 @@ def _after_whitespace(token: _Token) -> _Token:
 class JSONStream(ScalarStates):
     """Parse one JSON document pushed in fragments; see the module documentation."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, clean: Callable[[str], str] | None = None) -> None:
+        """`clean`, if given, rewrites every decoded string, character by character (what a
+        delta sends is what the final value holds): barapp's text rule for a model's answer."""
+        super().__init__(clean)
         self._state = self._expect_value
         self._stack: list[_Frame] = []
         self._offset = 0  # characters fed before the current fragment

@@ -47,7 +47,66 @@ def client(settings: Settings, read_timeout: float | None = None) -> ollama.Asyn
         pool=5.0,
     )
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=20)
-    return ollama.AsyncClient(host=settings.ollama_base_url, timeout=timeout, limits=limits)
+    transport = LineBreaksEscaped(httpx.AsyncHTTPTransport(limits=limits))
+    return ollama.AsyncClient(host=settings.ollama_base_url, timeout=timeout, transport=transport)
+
+
+# Line breaks to `str.splitlines` that JSON may hold raw inside a string, as UTF-8, and the
+# escape that means the same character. Go's encoder escapes U+2028/9 but not U+0085.
+_RAW_BREAKS = (
+    (b"\xc2\x85", b"\\u0085"),
+    (b"\xe2\x80\xa8", b"\\u2028"),
+    (b"\xe2\x80\xa9", b"\\u2029"),
+)
+
+
+class LineBreaksEscaped(httpx.AsyncBaseTransport):
+    """Ollama's NDJSON with U+0085, U+2028 and U+2029 escaped inside its strings.
+
+    The official client cuts the stream with httpx's `aiter_lines`, which splits lines where
+    `str.splitlines` does: a model that writes U+0085 (Ollama sends it raw) cut a line in two
+    and the client failed on half a JSON object. Outside strings JSON is ASCII, so the bytes
+    of these characters only occur inside strings, where the escape is the same text."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_Escaped(response.stream),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class _Escaped(httpx.AsyncByteStream):
+    def __init__(self, stream: httpx.AsyncByteStream) -> None:
+        self.stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        held = b""
+        async for chunk in self.stream:
+            chunk = held + chunk
+            # A character cut at the chunk's end waits for its other bytes.
+            keep = (
+                2 if chunk.endswith(b"\xe2\x80") else 1 if chunk[-1:] in (b"\xc2", b"\xe2") else 0
+            )
+            chunk, held = (chunk[:-keep], chunk[-keep:]) if keep else (chunk, b"")
+            for raw, escaped in _RAW_BREAKS:
+                chunk = chunk.replace(raw, escaped)
+            if chunk:
+                yield chunk
+        if held:
+            yield held
+
+    async def aclose(self) -> None:
+        await self.stream.aclose()
 
 
 class Ollama:

@@ -1,7 +1,9 @@
 """What barapp asks the model: the system prompt and the JSON schema of the answer.
 
-The schema's property order is the order the model writes, so it is the order the card fills:
-the verdict first (cocktail or off-topic), then the recipe in the order of `store/recipe.py`.
+The answer is one of two shapes, told apart by their first property: a cocktail (`"kind":
+"cocktail"`, then the recipe in the order of `store/recipe.py`, which is the order the card
+fills) or an off-topic wish (`"kind": "off_topic"` and a message, nothing else). Two shapes let
+the grammar demand ingredients and a step of a cocktail without asking a refusal for any.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from barapp.store.recipe import Recipe
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:
-    """msgspec's schema with its `$ref`s inlined and without titles and defaults: the shape
-    Ollama turns into a grammar (every property required, so the model writes each one)."""
+    """msgspec's schema with its `$ref`s inlined, without titles and defaults, and with the
+    bounds asked of the model (`"x-model"`) in place of the store's: the shape Ollama
+    turns into a grammar (every property required, so the model writes each one)."""
     if isinstance(schema, list):
         return [_inline(item, defs) for item in schema]
     if not isinstance(schema, dict):
@@ -23,6 +26,7 @@ def _inline(schema: Any, defs: dict[str, Any]) -> Any:
     if "$ref" in schema:
         return _inline(defs[schema["$ref"].rsplit("/", 1)[1]], defs)
     out = {k: _inline(v, defs) for k, v in schema.items() if k not in ("title", "default")}
+    out.update(out.pop("x-model", {}))
     if "properties" in schema:  # names, not keywords: a property may be called "title"
         out["properties"] = {k: _inline(v, defs) for k, v in schema["properties"].items()}
     if "anyOf" in out and {"type": "null"} in out["anyOf"]:  # "number or null" in one type
@@ -30,27 +34,31 @@ def _inline(schema: Any, defs: dict[str, Any]) -> Any:
         out.update(kind, type=[kind["type"], "null"])
     if out.get("type") == "object":
         out["required"] = list(out["properties"])
-    # A refusal leaves the recipe empty: minimums hold for a cocktail only, and are repaired
-    # (cocktails/repair.py) rather than written into the grammar.
-    out.pop("minLength", None)
-    out.pop("minItems", None)
     return out
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+MESSAGE_LIMIT = 300
 
 
 def _schema() -> dict[str, Any]:
     (recipe_schema,), components = msgspec.json.schema_components([Recipe])
     recipe = _inline(recipe_schema, components)
-    verdict = {
-        "kind": {"type": "string", "enum": ["cocktail", "off_topic"]},
-        "message": {"type": "string", "maxLength": 300},
+    cocktail = {"kind": {"type": "string", "enum": ["cocktail"]}, **recipe["properties"]}
+    off_topic = {
+        "kind": {"type": "string", "enum": ["off_topic"]},
+        "message": {"type": "string", "minLength": 1, "maxLength": MESSAGE_LIMIT},
     }
-    properties = {**verdict, **recipe["properties"]}
-    return {"type": "object", "properties": properties, "required": list(properties)}
+    return {"anyOf": [_object(cocktail), _object(off_topic)]}
 
 
 SCHEMA: dict[str, Any] = _schema()
-"""The answer: the verdict (a cocktail, or an off-topic wish with a message), then the recipe
-exactly as `store/recipe.py` defines it, its limits included."""
+"""The answer: a cocktail exactly as `store/recipe.py` defines it (with the bounds asked of the
+model), or an off-topic wish with its message."""
+COCKTAIL_SCHEMA, OFF_TOPIC_SCHEMA = SCHEMA["anyOf"]
 
 SYSTEM_PROMPT = """\
 You are the head bartender of {bar_name}, a skilled and balanced mixologist. A guest tells you \
@@ -72,13 +80,12 @@ steps in the language of the guest's wish. Write "image_prompt" ALWAYS in Englis
 sentences describing the finished drink for an image generator (glass, colour, ice, garnish, \
 setting), consistent with "glass" and "garnish".
 
-Answer with JSON only, following the schema, fields in this order: kind, message, name, \
-glass, garnish, image_prompt, description, alcoholic, ingredients, steps, music.
-- For a cocktail: "kind": "cocktail" and "message": "".
+Answer with JSON only, following the schema.
+- For a cocktail, the fields in this order: "kind": "cocktail", name, glass, garnish, \
+image_prompt, description, alcoholic, ingredients, steps, music.
 - If the wish has nothing to do with drinks (a general question, a request for other help), \
-do not make a cocktail: "kind": "off_topic", "message": one short, friendly sentence in the \
-guest's language that steers them back to cocktails, and every other field empty \
-("", false, [], and empty music).
+do not make a cocktail: answer only {{"kind": "off_topic", "message": "..."}} with one short, \
+friendly sentence in the guest's language that steers them back to cocktails.
 """
 
 
