@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import html
 import json
 import re
 import uuid
@@ -220,7 +221,7 @@ FAILURES = [
     ("error_mid_stream", "stream_error", "Something went wrong while making your cocktail."),
     ("reset", "connection_lost", "The connection to the bar's AI was lost."),
     ("stall", "stalled", "The bar's AI took too long to answer."),
-    ("length", "truncated", "The answer was too long and was cut off."),
+    ("length", "truncated", "The answer was too long and was cut off, twice."),
     ("invalid_json", "invalid_output", "a recipe we could not read, twice."),
 ]
 
@@ -283,12 +284,24 @@ async def test_an_off_topic_wish_gets_a_friendly_redirect_and_no_cocktail(
     fake.set_scenario("off_topic")
     gen_id = await wish(http, "what is the capital of Peru?")
     await finished(wish_app)
+    message = json.loads(fake.last_chat.content)["message"]
     events = await events_of(http, gen_id)
+    # It streams as a message where the card was, never as half a card...
+    names = [e["event"] for e in events]
+    assert not {"name", "glass", "ingredients", "steps", "music"} & set(names), names
+    swap = next(e["data"] for e in events if e["event"] == "restart")
+    assert "live-refusal" in swap and 'sse-swap="message"' in swap
+    streamed = [e["data"] for e in events if e["event"] == "message"]
+    assert len(streamed) >= 2 and html.unescape("".join(streamed)) == message
     result = next(e["data"] for e in events if e["event"] == "result")
-    assert "result-refused" in result
+    assert "result-refused" in result and message not in html.unescape(result)  # said once
     assert 'href="/generate"' in result
-    assert (await generation(gen_id))["status"] == "refused"
+    record = await generation(gen_id)
+    assert record["status"] == "refused" and record["detail"] == message
     assert await Cocktail.count() == 0
+    # ...and the message survives a reload.
+    page = await http.get(f"/generations/{gen_id}")
+    assert message in html.unescape(page.text)
 
 
 async def test_stop_cancels_and_keeps_the_wish(

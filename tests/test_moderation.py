@@ -459,6 +459,7 @@ SETTINGS_FORM = {
     "guest_wishes_per_hour": "4",
     "ip_wishes_per_hour": "0",
     "premoderation": "on",
+    "wish_seconds": "90",
 }
 
 
@@ -476,7 +477,7 @@ async def test_the_settings_page_saves_and_guests_see_the_new_name(
 
     bar = app.state.bar_settings.current()
     assert (bar.bar_name, bar.unit_system, bar.premoderation) == ("Chez Marie", "oz", True)
-    assert (bar.guest_wishes_per_hour, bar.ip_wishes_per_hour) == (4, 0)
+    assert (bar.guest_wishes_per_hour, bar.ip_wishes_per_hour, bar.wish_seconds) == (4, 0, 90)
     gallery = await guest.get("/cocktails")
     assert "Chez Marie" in gallery.text
 
@@ -494,6 +495,7 @@ async def test_the_settings_page_saves_and_guests_see_the_new_name(
         ("unit_system", "gallons"),
         ("guest_wishes_per_hour", "lots"),
         ("ip_wishes_per_hour", "-1"),
+        ("wish_seconds", "5"),
     ],
 )
 async def test_invalid_settings_are_refused_with_the_form_as_typed(

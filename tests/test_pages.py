@@ -76,6 +76,19 @@ async def test_cocktail_page_shows_everything(client: Any) -> None:
     assert by_id.text.split('<main id="main">')[1] == main
 
 
+async def test_music_keeps_whatever_is_known_of_it(client: Any) -> None:
+    await add_cocktails(
+        cocktail_doc("Artist Only", music={"title": "", "artist": "Nina Simone"}),
+        cocktail_doc("Title Only", music={"title": "Feeling Good", "artist": ""}),
+    )
+    for slug, shown in (("artist-only", "♪</span> Nina Simone"), ("title-only", "Feeling Good")):
+        page = (await client.get(f"/cocktails/{slug}")).text
+        assert "Music to go with it" in page and shown in page, slug
+        assert " — " not in page.split("Music to go with it")[1].split("</p>")[0]
+    gallery = (await client.get("/cocktails")).text
+    assert "Nina Simone" in gallery and "Feeling Good" in gallery
+
+
 async def test_cocktail_page_in_french_uses_french_numbers_and_dates(client: Any) -> None:
     await add_cocktails(FULL)
     html = (await client.get("/cocktails/basil-smash", headers={"accept-language": "fr"})).text

@@ -157,6 +157,11 @@ class Settings:
     premoderation: bool = False
     """`true`: new cocktails reach the gallery only after a bartender approves them."""
 
+    wish_seconds: int = field(default=180, metadata={"min": 20, "max": 3600})
+    """The most time the model may spend on one wish, its one retry included (the wait in the
+    line does not count). Past it the answer is cut: kept if it is a drink the bar can pour
+    (a name, two ingredients, a step), else the wish fails as too slow and is kept for a retry."""
+
     bartender_session_hours: int = field(default=12, metadata={"min": 1, "max": 24 * 30})
     """How long a bartender stays logged in on a tablet."""
 

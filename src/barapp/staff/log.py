@@ -21,7 +21,7 @@ from barapp.web.sessions import bartender_only
 GUARDS = [bartender_only]
 LOG_SIZE = 100
 PROBLEMS = (Status.FAILED, Status.STOPPED, Status.INTERRUPTED)
-# The log's filters: the default shows every generation that went wrong.
+# The log's filters: the default shows every generation that went wrong (or was cut short).
 LOG_FILTERS = ("problems", *PROBLEMS, Status.REFUSED, "all")
 
 
@@ -63,7 +63,10 @@ async def generation_log(request: HTMXRequest, status: FromQuery[str] = "problem
         Generation.cocktail.name.as_alias("cocktail_name"),
     )
     if status == "problems":
-        select = select.where(Generation.status.is_in(list(PROBLEMS)))
+        # A drink kept from a cut-off answer (a loop, num_predict) went half wrong: its
+        # reason says why, and its detail what was kept.
+        kept_cut = (Generation.status == Status.DONE) & (Generation.reason != "")
+        select = select.where(Generation.status.is_in(list(PROBLEMS)) | kept_cut)
     elif status != "all":
         select = select.where(Generation.status == status)
     rows = await select.order_by(Generation.created_at, ascending=False).limit(LOG_SIZE)

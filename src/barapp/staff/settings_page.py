@@ -1,4 +1,5 @@
-"""The bar's settings page: name, units, who may wish and how often, premoderation."""
+"""The bar's settings page: name, units, who may wish and how often, premoderation, and how
+long the model may take on a wish."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from barapp.web.requests import Form, checked
 from barapp.web.sessions import bartender_only
 
 GUARDS = [bartender_only]
-LIMITS = {"guest_wishes_per_hour": 10_000, "ip_wishes_per_hour": 100_000}
+# The whole numbers of the form, with their range.
+LIMITS = {
+    "guest_wishes_per_hour": (0, 10_000),
+    "ip_wishes_per_hour": (0, 100_000),
+    "wish_seconds": (20, 3600),
+}
 
 
 class InvalidBarSetting(ValueError):
@@ -34,12 +40,12 @@ def parse(form: dict[str, str]) -> dict[str, Any]:
     if form.get("unit_system") not in UNIT_SYSTEMS:
         raise InvalidBarSetting("unit_system")
     values: dict[str, Any] = {"bar_name": name, "unit_system": form["unit_system"]}
-    for key, most in LIMITS.items():
+    for key, (least, most) in LIMITS.items():
         try:
             number = int(form.get(key, ""))
         except ValueError:
             raise InvalidBarSetting(key) from None
-        if not 0 <= number <= most:
+        if not least <= number <= most:
             raise InvalidBarSetting(key)
         values[key] = number
     for key in ("guests_may_generate", "premoderation"):

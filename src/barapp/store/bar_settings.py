@@ -29,6 +29,7 @@ class Bar:
     guest_wishes_per_hour: int
     ip_wishes_per_hour: int
     premoderation: bool
+    wish_seconds: int
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Bar))

@@ -46,6 +46,8 @@ class FailureReason(StrEnum):
     FIRST_TOKEN_TIMEOUT = "first_token_timeout"  # noqa: S105 (a reason, not a secret)
     STALLED = "stalled"
     TRUNCATED = "truncated"
+    LOOPING = "looping"  # the same ingredient or step again and again
+    TOO_SLOW = "too_slow"  # past the bar's time for one wish
     INVALID_OUTPUT = "invalid_output"
     INTERNAL = "internal"
     STOPPED = "stopped"

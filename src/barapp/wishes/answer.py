@@ -33,3 +33,17 @@ def read_answer(document: Any) -> Recipe | Refusal:
         return repair(document)
     except Unpourable as exc:
         raise InvalidOutput(str(exc)) from None
+
+
+def salvage(document: Any) -> Recipe | None:
+    """The recipe in a cut-off answer, if it is one the bar can pour: a name, two ingredients
+    and a step (the rest of the card may be missing). None otherwise."""
+    if not isinstance(document, dict) or document.get("kind") not in ("cocktail", None):
+        return None
+    if not clean_text(document.get("name")):
+        return None
+    try:
+        recipe = repair(document)
+    except Unpourable:
+        return None
+    return recipe if len(recipe.ingredients) >= 2 and recipe.steps else None

@@ -18,8 +18,9 @@ from barapp.wishes.eventlog import EventLog
 from barapp.wishes.jsonstream import StringDelta, ValueDone
 
 COALESCE_SECONDS = 0.03
-# Fields whose text is shown as it is written; the other recipe fields appear whole.
-STREAMED_FIELDS = ("name", "description", "glass", "garnish")
+# Fields whose text is shown as it is written (an off-topic answer's message too); the other
+# recipe fields appear whole.
+STREAMED_FIELDS = ("name", "description", "glass", "garnish", "message")
 # Items that appear whole, one by one, as each is complete.
 LISTS = ("ingredients", "steps")
 
@@ -53,6 +54,10 @@ class Restart(msgspec.Struct, frozen=True):
     """The answer was broken and is asked again: the card starts empty."""
 
 
+class OffTopic(msgspec.Struct, frozen=True):
+    """The model answers that the wish is not about drinks: its message follows, no card."""
+
+
 class Result(msgspec.Struct, frozen=True):
     """How the wish ended: done (with the saved cocktail's row), refused (with the model's
     message), or a failure with its reason."""
@@ -75,7 +80,7 @@ class End(msgspec.Struct, frozen=True):
     """Nothing follows: the reader closes its stream."""
 
 
-Event = Status | Text | Item | Music | Restart | Result | Picture | End
+Event = Status | Text | Item | Music | Restart | OffTopic | Result | Picture | End
 
 
 class Emitter:
@@ -107,6 +112,8 @@ class Emitter:
             elif isinstance(event, ValueDone) and path == ("music",):
                 self.flush()
                 self.send(Music(event.value))
+            elif isinstance(event, ValueDone) and path == ("kind",) and event.value == "off_topic":
+                self.send(OffTopic())
         self._schedule()
 
     def _schedule(self) -> None:

@@ -7,6 +7,7 @@ interrupted. What the guest sees is appended to the event log as typed events
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -27,14 +28,25 @@ from barapp.store.statuses import GenerationStatus as Status
 from barapp.store.statuses import ImageStatus, Visibility
 from barapp.store.tables import Cocktail, Generation
 from barapp.wishes import llm, prompt
-from barapp.wishes.answer import InvalidOutput, Refusal, read_answer
+from barapp.wishes.answer import InvalidOutput, Refusal, read_answer, salvage
 from barapp.wishes.cleantext import clean
 from barapp.wishes.eventlog import EventLog
 from barapp.wishes.events import Emitter
 from barapp.wishes.jsonstream import JSONStream, JSONStreamError, ValueDone
+from barapp.wishes.loops import LoopGuard
 from barapp.wishes.queue import FairQueue
 
 log = logging.getLogger("barapp.wishes")
+
+SAMPLING: tuple[dict[str, float], ...] = (
+    {"temperature": 0.8},
+    {"temperature": 0.5, "top_p": 0.9, "repeat_penalty": 1.2},
+)
+"""The first try, and the retry: cooler and wary of repeating itself, so it writes otherwise."""
+CUT_OFF = frozenset({Reason.TRUNCATED, Reason.STALLED, Reason.CONNECTION_LOST, Reason.STREAM_ERROR})
+"""Failures that end an answer midway: what was written may hold a drink worth keeping."""
+RETRIED = frozenset({Reason.TRUNCATED, Reason.LOOPING, Reason.INVALID_OUTPUT})
+"""The model's own failures, which another try may not repeat."""
 
 
 def now() -> datetime:
@@ -50,6 +62,8 @@ class _Job:
     picture: asyncio.Task[dict[str, str]] | None = None
     cocktail: dict[str, Any] | None = None
     started_at: datetime | None = None
+    note: tuple[Reason, str] | None = None
+    """Why the answer was cut, and what was kept of it, for the bartenders' log."""
 
 
 class Jobs:
@@ -154,34 +168,58 @@ class Jobs:
     async def _answer(
         self, stream: Emitter, job: _Job, wish: str, model: str
     ) -> tuple[Recipe | Refusal, llm.Stats, datetime | None]:
-        """The model's answer, read and repaired; one retry when it cannot be read.
-        The picture starts as soon as the image prompt is written (job.picture)."""
-        for attempt in (1, 2):
+        """The model's answer, read and repaired; asked once more, with other sampling, when
+        it cannot be read, loops or is cut off, all within the bar's time for a wish. A cut-off
+        answer that holds a drink the bar can pour is kept (job.note says so). The picture
+        starts as soon as the image prompt is written (job.picture)."""
+        seconds = self.bar().wish_seconds
+        deadline = asyncio.get_running_loop().time() + seconds
+        messages = prompt.messages(wish, self.bar().bar_name)
+        for attempt, sampling in enumerate(SAMPLING, start=1):
             stats = llm.Stats()
             parser = JSONStream(clean=clean)
+            guard = LoopGuard()
             first_token_at: datetime | None = None
+            cut: tuple[Reason, str] | None = None
+            fragments = llm.stream_answer(self.ollama, model, messages, stats, sampling)
             try:
-                async for fragment in llm.stream_answer(
-                    self.ollama, model, prompt.messages(wish, self.bar().bar_name), stats
-                ):
-                    if first_token_at is None:
-                        first_token_at = now()
-                        stream.status("writing")
-                    parsed = parser.feed(fragment)
-                    stream.relay(parsed)
-                    if job.picture is None and self.pictures.painter.enabled:
-                        image_prompt = _image_prompt(parsed)
-                        if image_prompt:
-                            job.picture = self.pictures.start(image_prompt)
-                return read_answer(parser.close()), stats, first_token_at
+                async with asyncio.timeout_at(deadline), contextlib.aclosing(fragments):
+                    async for fragment in fragments:
+                        if first_token_at is None:
+                            first_token_at = now()
+                            stream.status("writing")
+                        parsed = parser.feed(fragment)
+                        stream.relay(parsed)
+                        if job.picture is None and self.pictures.painter.enabled:
+                            image_prompt = _image_prompt(parsed)
+                            if image_prompt:
+                                job.picture = self.pictures.start(image_prompt)
+                        if guard.looping(parsed):
+                            cut = (Reason.LOOPING, guard.detail())
+                            break  # closing the stream stops Ollama writing
+                if cut is None:
+                    return read_answer(parser.close()), stats, first_token_at
+            except TimeoutError:
+                cut = (Reason.TOO_SLOW, f"past the bar's {seconds} s for a wish")
+            except llm.LLMFailure as failure:
+                if failure.reason not in CUT_OFF:
+                    raise
+                cut = (failure.reason, failure.detail)
             except (JSONStreamError, InvalidOutput) as exc:
-                if attempt == 2:
-                    raise llm.LLMFailure(Reason.INVALID_OUTPUT, str(exc)) from exc
-                log.info("invalid answer from %s, retrying: %s", model, exc)
-                stream.restart()
-                if job.picture is not None:  # the next answer brings its own image prompt
-                    job.picture.cancel()
-                    job.picture = None
+                cut = (Reason.INVALID_OUTPUT, str(exc))
+            recipe = salvage(parser.partial())
+            if recipe is not None:
+                kept = f"kept {len(recipe.ingredients)} ingredients, {len(recipe.steps)} steps"
+                job.note = (cut[0], f"{kept} (try {attempt}): {cut[1]}")
+                log.info("kept a cut-off answer from %s: %s", model, job.note[1])
+                return recipe, stats, first_token_at
+            if attempt == len(SAMPLING) or cut[0] not in RETRIED:
+                raise llm.LLMFailure(*cut)
+            log.info("%s answer from %s, asking again: %s", cut[0], model, cut[1])
+            stream.restart()
+            if job.picture is not None:  # the next answer brings its own image prompt
+                job.picture.cancel()
+                job.picture = None
         raise AssertionError("unreachable")
 
     async def _finish(
@@ -230,10 +268,13 @@ class Jobs:
         async def save() -> None:
             values.update(id=uuid.uuid4(), slug=await _free_slug(record.name), created_at=now())
             await Cocktail.insert(Cocktail(**values))
+            reason, detail = job.note or ("", "")
             await Generation.update(
                 {
                     Generation.status: Status.DONE,
                     Generation.cocktail: values["id"],
+                    Generation.reason: reason,
+                    Generation.detail: detail,
                     **_columns(timings),
                 }
             ).where(Generation.id == uuid.UUID(gen_id))

@@ -149,6 +149,23 @@ class JSONStream(ScalarStates):
         self._closed = True
         return self._result
 
+    def partial(self) -> Any:
+        """The document as far as it is written: its complete values, inside the containers
+        still open (a string, number or literal being read is left out). None before the
+        first container or value. For keeping what a cut-off answer holds."""
+        if self._done:
+            return self._result
+        value: Any = None
+        for frame in reversed(self._stack):
+            container = frame.container.copy()  # the parser goes on filling its own
+            if value is not None:
+                if isinstance(container, dict):
+                    container[frame.key] = value
+                else:
+                    container.append(value)
+            value = container
+        return value
+
     def _expecting(self) -> str:
         """What the parser waits for, to say why a document is incomplete."""
         scalar = self._scalar_expecting()

@@ -38,6 +38,8 @@ class LiveRenderer:
                 return "status", self._html("_generation_status.html", state=state, place=place)
             case ev.Restart():
                 return "restart", self._html("_live_card.html")
+            case ev.OffTopic():  # the card gives way to the message (and comes back on a restart)
+                return "restart", self._html("_live_refusal.html")
             case ev.Result() as result:
                 return "result", self._html(
                     "_generation_result.html",
@@ -48,6 +50,7 @@ class LiveRenderer:
                     message=result.message,
                     reason=result.reason,
                     live_picture=True,
+                    live=True,
                 )
             case ev.Picture(cocktail=cocktail):
                 return "picture", self._html("_picture.html", cocktail=cocktail)

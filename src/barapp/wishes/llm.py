@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,9 +160,14 @@ async def warm_up(settings: Settings) -> None:
 
 
 async def stream_answer(
-    connection: Ollama, model: str, messages: list[dict[str, str]], stats: Stats
-) -> AsyncIterator[str]:
-    """The answer's text fragments as Ollama writes them; `stats` is filled at the end."""
+    connection: Ollama,
+    model: str,
+    messages: list[dict[str, str]],
+    stats: Stats,
+    sampling: dict[str, float] | None = None,
+) -> AsyncGenerator[str, None]:
+    """The answer's text fragments as Ollama writes them; `stats` is filled at the end.
+    `sampling` adds to Ollama's options (temperature, top_p, repeat_penalty...)."""
     settings = connection.settings
     first = True
     try:
@@ -172,7 +177,7 @@ async def stream_answer(
             stream=True,
             format=SCHEMA,
             think=False,
-            options={"num_predict": settings.ollama_num_predict, "temperature": 0.8},
+            options={"num_predict": settings.ollama_num_predict, **(sampling or {})},
             keep_alive=settings.ollama_keep_alive,
         )
         # Before the first token the HTTP read timeout (model load) applies; after it, a
