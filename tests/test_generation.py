@@ -17,9 +17,10 @@ import pytest
 
 from barapp.app import create_app
 from barapp.settings import Settings
+from barapp.store.leases import Leases
 from barapp.store.tables import Cocktail, Generation
 from barapp.web import sessions
-from barapp.wishes.job import mark_interrupted
+from barapp.wishes.job import interrupt_orphaned_wishes
 from barapp.wishes.prompt import SCHEMA
 from tests.conftest import app_client
 from tests.fake_ollama import FakeOllama, Scenario, cocktail_document, scenario
@@ -358,7 +359,8 @@ async def test_generations_left_running_by_a_crash_are_marked_interrupted(
         Generation(wish="b", model="m", status="queued"),
         Generation(wish="c", model="m", status="done"),
     )
-    await mark_interrupted()
+    # No owner: rows from before leases, or of a process that lost its lease.
+    await Leases(30, [interrupt_orphaned_wishes]).renew()
     rows = await Generation.select(Generation.wish, Generation.status).order_by(Generation.wish)
     assert [r["status"] for r in rows] == ["interrupted", "interrupted", "done"]
 
@@ -411,6 +413,7 @@ async def test_shutdown_marks_running_wishes_interrupted(
     await wish_app.state.jobs.shutdown()
     record = await generation(gen_id)
     assert record["status"] == "interrupted"
+    assert record["owner"] == wish_app.state.jobs.owner != ""
     events = await events_of(http, gen_id)
     assert "Your wish is kept." in next(e["data"] for e in events if e["event"] == "result")
     assert await Cocktail.count() == 0

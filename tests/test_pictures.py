@@ -20,6 +20,7 @@ from barapp.pictures import job as picture_jobs
 from barapp.pictures import providers as pictures
 from barapp.settings import Settings
 from barapp.staff import accounts
+from barapp.store.leases import Leases
 from barapp.store.tables import Cocktail
 from tests.conftest import app_client, make_settings
 from tests.factories import add_cocktails, cocktail_doc
@@ -223,6 +224,8 @@ async def test_a_wish_ends_with_its_sdxl_picture_on_the_card_the_gallery_and_the
     assert cocktail["image_status"] == "ready"
     assert cocktail["image_provider"] == "stability"
     assert cocktail["image_model"] == "stable-diffusion-xl-1024-v1-0"
+    # Saved pending, it was drawn under this process's lease.
+    assert cocktail["image_owner"] == picture_app.state.jobs.owner != ""
     # The picture was asked for while the recipe was still being written, with its prompt.
     sent = images.generations[0]
     assert sent.received_at < cocktail["created_at"].timestamp()
@@ -266,6 +269,7 @@ async def test_a_failed_picture_keeps_the_drink_with_its_illustration_and_a_retr
     retry = await http.post(f"/cocktails/{cocktail['id']}/picture", headers={"HX-Request": "true"})
     assert retry.status_code == 200
     assert 'hx-trigger="every 2s"' in retry.text  # polls until ready
+    assert (await only_cocktail())["image_owner"] == picture_app.state.pictures.owner != ""
     await asyncio.gather(*picture_app.state.jobs.pictures.tasks)
     polled = await http.get(
         f"/cocktails/{cocktail['id']}/picture?full=1", headers={"HX-Request": "true"}
@@ -314,7 +318,7 @@ async def test_pictures_left_pending_by_a_crash_are_marked_failed_and_can_be_ret
     client: httpx.AsyncClient,
 ) -> None:
     await add_cocktails(cocktail_doc("Crashed", image={"status": "pending"}))
-    await picture_jobs.mark_interrupted()
+    await Leases(30, [picture_jobs.interrupt_orphaned_pictures]).renew()
     row = await only_cocktail()
     assert row["image_status"] == "failed"
     assert row["image_reason"] == "interrupted"

@@ -9,9 +9,12 @@ import io
 import sqlite3
 import uuid
 
+from barapp.pictures.job import interrupt_orphaned_pictures
 from barapp.settings import Settings
 from barapp.store import db
-from barapp.store.tables import Cocktail, Generation
+from barapp.store.leases import Leases
+from barapp.store.tables import Cocktail, Generation, Lease
+from barapp.wishes.job import interrupt_orphaned_wishes
 from tests.conftest import prepare_database
 from tests.factories import add_cocktails, cocktail_doc
 
@@ -108,3 +111,33 @@ async def test_reasons_move_to_columns_of_their_own_on_both_engines(settings: Se
     }
     row = await Cocktail.select(Cocktail.image_reason, Cocktail.image_detail).first()
     assert row == {"image_reason": "no_credits", "image_detail": "402: Payment required: top up"}
+
+
+async def test_leases_come_to_an_old_database_and_its_unfinished_rows_are_recovered(
+    settings: Settings,
+) -> None:
+    # A database as the previous release left it, with a wish and a picture under way when it
+    # stopped: no owners, no leases.
+    await prepare_database(settings, up_to="2026-12-07T03:00:00:000000")
+    engine = db.current_engine()
+    await engine.run_ddl(
+        f"INSERT INTO generation (id, wish, model, status) VALUES ('{uuid.uuid4()}', 'w', 'm', 'queued')"
+    )
+    await engine.run_ddl(
+        f"INSERT INTO cocktail (id, slug, name, image_status) VALUES ('{uuid.uuid4()}', 'c', 'C', 'pending')"
+    )
+    with contextlib.redirect_stdout(io.StringIO()):
+        await db.migrate()
+    assert await Generation.select(Generation.owner, Generation.status) == [
+        {"owner": "", "status": "queued"}
+    ]
+    assert await Cocktail.select(Cocktail.image_owner) == [{"image_owner": ""}]
+    assert await Lease.count() == 0
+    # Owned by nobody: the first start marks them, as every start did before leases.
+    leases = Leases(30, [interrupt_orphaned_wishes, interrupt_orphaned_pictures])
+    await leases.renew()
+    assert await Generation.select(Generation.status, Generation.reason) == [
+        {"status": "interrupted", "reason": "interrupted"}
+    ]
+    assert await Cocktail.select(Cocktail.image_status) == [{"image_status": "failed"}]
+    assert await Lease.select(Lease.owner) == [{"owner": leases.owner}]

@@ -30,6 +30,7 @@ from barapp.settings import Settings, load_settings
 from barapp.staff import actions, edit, home, log, login, settings_page
 from barapp.store import db
 from barapp.store.bar_settings import BarSettings
+from barapp.store.leases import Leases
 from barapp.web import health, i18n, reasons, sessions
 from barapp.web.dependencies import DEPENDENCIES, from_state
 from barapp.web.errors import error_page
@@ -37,7 +38,7 @@ from barapp.web.security_headers import SecurityHeaders
 from barapp.wishes import llm
 from barapp.wishes import routes as wish_routes
 from barapp.wishes.eventlog import MemoryEventLog
-from barapp.wishes.job import Jobs, mark_interrupted
+from barapp.wishes.job import Jobs, interrupt_orphaned_wishes
 
 ROUTES = [
     *cocktail_routes.ROUTES,
@@ -84,9 +85,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def generations(app: Litestar) -> AsyncIterator[None]:
-        # Wishes left queued or running by a crash will never finish: say so.
-        await mark_interrupted()
-        await picture_jobs.mark_interrupted()
+        # Wishes and pictures a dead process left will never finish: say so (only theirs:
+        # another live process may share the database).
+        await leases.start()
         if settings.ollama_warm_up:
             warm = asyncio.create_task(llm.warm_up(settings))
             warm.add_done_callback(lambda t: t.cancelled() or t.exception())
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await jobs.shutdown()
+            await leases.close()
 
     app = Litestar(
         route_handlers=[
@@ -137,8 +139,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.asgi_handler = sessions.SessionMiddleware(app.asgi_handler, settings)
     app.asgi_handler = SecurityHeaders(app.asgi_handler, https=settings.barapp_https)
 
-    pictures = Pictures(Painter(settings))
-    jobs = Jobs(settings, MemoryEventLog(), pictures, bar=bar_settings.current)
+    leases = Leases(
+        settings.lease_seconds,
+        [interrupt_orphaned_wishes, picture_jobs.interrupt_orphaned_pictures],
+    )
+    pictures = Pictures(Painter(settings), owner=leases.owner)
+    jobs = Jobs(settings, MemoryEventLog(), pictures, bar=bar_settings.current, owner=leases.owner)
     app.state.jobs = jobs
     app.state.pictures = pictures
     return app

@@ -165,6 +165,12 @@ class Settings:
     bartender_session_hours: int = field(default=12, metadata={"min": 1, "max": 24 * 30})
     """How long a bartender stays logged in on a tablet."""
 
+    lease_seconds: float = field(default=30.0, metadata={"min": 1, "max": 3600})
+    """How long a process's claim on the wishes and pictures it runs lasts unrenewed (it renews
+    it three times as often). When processes share a database, the wishes of one that died are
+    marked interrupted by the others this long after; a process stalled longer than this is
+    taken for dead."""
+
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgresql://", "postgres://"))

@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 
 from barapp.pictures.providers import Painter, failed
 from barapp.store import db
+from barapp.store.leases import Orphaned
 from barapp.store.statuses import ImageStatus, PictureReason
 from barapp.store.tables import Cocktail
 
@@ -21,8 +22,10 @@ class Pictures:
     """The pictures being drawn in this process: for new cocktails (started by the
     generation as soon as the image prompt is written) and redrawn ones (the retry)."""
 
-    def __init__(self, painter: Painter) -> None:
+    def __init__(self, painter: Painter, owner: str = "") -> None:
         self.painter = painter
+        self.owner = owner
+        """This process's name on the pictures it draws (its lease: store/leases.py)."""
         self.tasks: set[asyncio.Task[Any]] = set()
         self.redrawing: dict[str, asyncio.Task[None]] = {}
 
@@ -37,7 +40,12 @@ class Pictures:
         key = str(cocktail["id"])
         if key in self.redrawing:
             return
-        pending = {"image_status": ImageStatus.PENDING, "image_reason": "", "image_detail": ""}
+        pending = {
+            "image_status": ImageStatus.PENDING,
+            "image_reason": "",
+            "image_detail": "",
+            "image_owner": self.owner,
+        }
         await db.write(lambda: set_columns(key, pending))
         prompt = cocktail["image_prompt"] or _fallback_prompt(cocktail)
         task = asyncio.create_task(self._redraw(key, prompt), name=f"picture {key}")
@@ -73,12 +81,11 @@ async def save_interrupted(key: str) -> None:
     await db.write(lambda: set_columns(key, INTERRUPTED_COLUMNS))
 
 
-async def mark_interrupted() -> None:
-    """At start-up: pictures a previous process was drawing will never arrive."""
-    await db.write(
-        lambda: Cocktail.update(_columns(INTERRUPTED_COLUMNS)).where(
-            Cocktail.image_status == ImageStatus.PENDING
-        )
+def interrupt_orphaned_pictures(orphaned: Orphaned) -> Any:
+    """The update (run by store/leases.py) of the pictures a dead process was drawing: they
+    will never arrive."""
+    return Cocktail.update(_columns(INTERRUPTED_COLUMNS)).where(
+        (Cocktail.image_status == ImageStatus.PENDING) & orphaned(Cocktail.image_owner)
     )
 
 

@@ -71,6 +71,8 @@ class Cocktail(Table, RecipeColumns):  # type: ignore[misc]
     # Why the picture is missing (a `PictureReason`), and what the service said.
     image_reason = Varchar(length=30, default="")
     image_detail = Text(default="")
+    # The process drawing a pending picture (its lease: store/leases.py).
+    image_owner = Varchar(length=32, default="")
     llm_model = Varchar(length=100, default="")
     wish = Text(default="")
     language = Varchar(length=5, default="fr")
@@ -98,6 +100,8 @@ class Generation(Table):
     guest = Varchar(length=64, default="", index=True)
     ip = Varchar(length=64, default="", index=True)
     status = Varchar(length=20, default=GenerationStatus.QUEUED)
+    # The process running the wish (its lease: store/leases.py).
+    owner = Varchar(length=32, default="")
     # Why it failed (a `FailureReason`) and the details; for a refusal, the model's message.
     reason = Varchar(length=30, default="")
     detail = Text(default="")
@@ -150,6 +154,14 @@ class BarSetting(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class Lease(Table):
+    """A running barapp process's claim on the wishes and pictures it works on (their `owner`
+    columns), renewed while it lives (store/leases.py)."""
+
+    owner = Varchar(length=32, primary_key=True)
+    renewed_at = Timestamptz()
+
+
 TABLES: list[type[Table]] = [
     Cocktail,
     Generation,
@@ -157,4 +169,5 @@ TABLES: list[type[Table]] = [
     BartenderSession,
     LoginFailure,
     BarSetting,
+    Lease,
 ]

@@ -22,6 +22,7 @@ from barapp.pictures.job import INTERRUPTED_COLUMNS, Pictures, save_interrupted,
 from barapp.settings import Settings
 from barapp.store import bar_settings, db
 from barapp.store.bar_settings import Bar
+from barapp.store.leases import Orphaned
 from barapp.store.recipe import Recipe
 from barapp.store.statuses import FailureReason as Reason
 from barapp.store.statuses import GenerationStatus as Status
@@ -75,8 +76,11 @@ class Jobs:
         events: EventLog,
         pictures: Pictures,
         bar: Callable[[], Bar] | None = None,
+        owner: str = "",
     ) -> None:
         self.settings = settings
+        self.owner = owner
+        """This process's name on its wishes and pictures (its lease: store/leases.py)."""
         # The bar's settings as a bartender last saved them (unit system, name, moderation).
         self.bar = bar or (lambda: bar_settings.defaults(settings))
         self.events = events
@@ -95,7 +99,13 @@ class Jobs:
         self.queue.reserve(gen_id)
         try:
             row = Generation(
-                id=uuid.UUID(gen_id), wish=wish, model=model, language=lang, guest=guest, ip=ip
+                id=uuid.UUID(gen_id),
+                wish=wish,
+                model=model,
+                language=lang,
+                guest=guest,
+                ip=ip,
+                owner=self.owner,
             )
             await db.write(lambda: Generation.insert(row))
         except BaseException:
@@ -263,7 +273,9 @@ class Jobs:
             values.update(picture.result())
         elif picture is not None:
             provider = self.pictures.painter.provider
-            values.update(image_status=ImageStatus.PENDING, image_provider=provider)
+            values.update(
+                image_status=ImageStatus.PENDING, image_provider=provider, image_owner=self.owner
+            )
 
         async def save() -> None:
             values.update(id=uuid.uuid4(), slug=await _free_slug(record.name), created_at=now())
@@ -321,18 +333,17 @@ class Jobs:
         stream.end(status, reason=reason)
 
 
-async def mark_interrupted() -> None:
-    """At start-up: wishes a previous process left queued or running will never finish."""
-    await db.write(
-        lambda: Generation.update(
-            {
-                Generation.status: Status.INTERRUPTED,
-                Generation.reason: Reason.INTERRUPTED,
-                Generation.detail: "the app stopped",
-                Generation.finished_at: now(),
-            }
-        ).where(Generation.status.is_in([Status.QUEUED, Status.RUNNING]))
-    )
+def interrupt_orphaned_wishes(orphaned: Orphaned) -> Any:
+    """The update (run by store/leases.py) of the wishes a dead process left queued or running:
+    they will never finish."""
+    return Generation.update(
+        {
+            Generation.status: Status.INTERRUPTED,
+            Generation.reason: Reason.INTERRUPTED,
+            Generation.detail: "the app stopped",
+            Generation.finished_at: now(),
+        }
+    ).where(Generation.status.is_in([Status.QUEUED, Status.RUNNING]) & orphaned(Generation.owner))
 
 
 def _columns(values: dict[str, Any]) -> dict[Any, Any]:
