@@ -78,11 +78,14 @@ class MemoryEventLog:
     async def follow(self, stream: str, after: int = 0) -> AsyncIterator[list[Entry]]:
         """Events after `after`, then live ones until the terminal event, in batches of what
         is there when the reader asks (a reader that fell behind catches up in one write).
+        Nothing for a reader at or past the end of an ended stream (it has everything).
         The stream must exist (`has`): an unknown one is answered from the database."""
         log = self._streams[stream]
         position = max(after, 0)
         while True:
             changed = log.changed
+            if log.ended_at is not None and position >= len(log.events):
+                return
             if position < len(log.events):
                 batch = log.events[position:]
                 position += len(batch)

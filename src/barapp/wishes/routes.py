@@ -26,6 +26,7 @@ from barapp.web.rendering import context, language_of, page, renderer
 from barapp.web.requests import Form, client_ip
 from barapp.wishes import events as ev
 from barapp.wishes import llm
+from barapp.wishes.eventlog import Entry
 from barapp.wishes.job import Jobs
 from barapp.wishes.live import LiveRenderer
 from barapp.wishes.queue import QueueFull
@@ -212,18 +213,38 @@ async def generation_page(
     )
 
 
+# What a reader who did not make the wish is not shown of it while it streams, when the bar
+# premoderates: the drink will wait for a bartender, and the gallery would not show it.
+_RECIPE_EVENTS = (ev.Text, ev.Item, ev.Music, ev.Restart, ev.OffTopic, ev.Picture, ev.Result)
+
+
+def _hidden(entry: Entry) -> bool:
+    """Not for a reader who may only see the drink as the gallery would (the end comes from
+    the database instead, through `final_result`)."""
+    return entry.terminal or isinstance(entry.event, _RECIPE_EVENTS)
+
+
 @get("/generations/{gen_id:uuid}/events", include_in_schema=False)
 async def generation_events(
     request: Request[Any, Any, Any],
     gen_id: FromPath[uuid.UUID],
     jobs: NamedDependency[Jobs],
     bartender: NamedDependency[dict[str, Any] | None],
+    bar: NamedDependency[Bar],
 ) -> EventSourceResponse:
     log, key = jobs.events, str(gen_id)
+    generation = await _generation(gen_id)  # an unknown one is a 404 before any stream
     try:
         after = int(request.headers.get("last-event-id") or 0)
     except ValueError:
         after = 0
+    # The replay shows a reader what the gallery would: everything to the guest who made the
+    # wish and to bartenders; to others, a finished wish's final state (which hides a pending
+    # or hidden drink), and a running one without its recipe if the bar premoderates.
+    own = bartender is not None or generation["guest"] == sessions.guest_of(request)
+    running = generation["status"] in (GenerationStatus.QUEUED, GenerationStatus.RUNNING)
+    live_log = log.has(key) and (own or running)
+    hide_recipe = not own and bar.premoderation
     # Rendered for this reader: their language, and the moderation bar if a bartender (asking
     # for `bartender` looked them up; the page context reads it).
     live = LiveRenderer(renderer(request), context(request), key)
@@ -232,16 +253,24 @@ async def generation_events(
         name, html = live(event)
         return ServerSentEvent(data=html, event=name, id=str(event_id)).encode()
 
-    async def replay() -> AsyncIterator[bytes]:
-        if log.has(key):
-            async for batch in log.follow(key, after):
-                yield b"".join(sse(entry.id, entry.event) for entry in batch)  # type: ignore[arg-type]
-            return
-        # The job ended long ago (or in another process): its final state, then the end.
+    async def final_state() -> AsyncIterator[bytes]:
         result = await final_result(await _generation(gen_id), request)
         final: list[ev.Event] = [ev.Status(""), result, ev.End()]
         for n, event in enumerate(final, start=FINAL_EVENT_IDS):
             yield sse(n, event)
+
+    async def replay() -> AsyncIterator[bytes]:
+        if live_log and after < FINAL_EVENT_IDS:
+            async for batch in log.follow(key, after):
+                shown = [e for e in batch if not (hide_recipe and _hidden(e))]
+                if shown:
+                    yield b"".join(sse(e.id, e.event) for e in shown)  # type: ignore[arg-type]
+                if shown and shown[-1].terminal:
+                    return
+        # The job ended long ago (or in another process), the reader resumes at or past the
+        # end, or may only see how it ended: the final state from the database, then the end.
+        async for chunk in final_state():
+            yield chunk
 
     return EventSourceResponse(replay(), ping=15, send_timeout=30)
 
