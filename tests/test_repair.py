@@ -135,14 +135,14 @@ async def test_a_bartender_gets_the_moderation_bar_on_the_live_card(wish_app: An
         app_client(wish_app, base_url="http://t", lang="fr") as guest,
     ):
         assert (await log_in(bartender)).status_code == 303
-        gen_id = await wish(bartender)
+        gen_id = await wish(guest)  # a guest's wish, which a bartender watches
         await finished(wish_app)
         as_bartender = await events_of(bartender, gen_id)
         as_guest = await events_of(guest, gen_id)
     result = next(e["data"] for e in as_bartender if e["event"] == "result")
     assert 'class="moderation moderation-card"' in result
     assert re.search(r'name="csrf_token" value="[0-9a-f]{64}"', result)
-    # The same events, rendered for a guest reading French: no moderation, their language.
+    # The same events, rendered for the guest reading French: no moderation, their language.
     guest_result = next(e["data"] for e in as_guest if e["event"] == "result")
     assert "moderation" not in guest_result
     assert "Santé" in guest_result or "Votre cocktail" in guest_result
