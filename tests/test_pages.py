@@ -163,6 +163,11 @@ def ollama_version_server() -> Iterator[str]:
 
 
 async def test_healthz_is_ok_with_ollama_down(client: Any) -> None:
+    from barapp.staff import accounts
+    from tests.conftest import PASSWORD, log_in
+
+    await accounts.add("marie", PASSWORD)
+    assert (await log_in(client)).status_code == 303  # the details are a bartender's
     response = await client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
@@ -183,15 +188,16 @@ async def test_healthz_reports_the_ollama_version(
 ) -> None:
     import dataclasses
 
-    import httpx
-
     from barapp.app import create_app
+    from barapp.staff import accounts
+    from tests.conftest import PASSWORD, app_client, log_in
 
     app = create_app(dataclasses.replace(database, ollama_host=ollama_version_server))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
-        body = (await http.get("/healthz")).json()
+    await accounts.add("marie", PASSWORD)
+    async with app_client(app) as guest, app_client(app) as bartender:
+        assert (await guest.get("/healthz")).json()["ollama"] == {"reachable": True}
+        assert (await log_in(bartender)).status_code == 303
+        body = (await bartender.get("/healthz")).json()
     assert body["ollama"]["reachable"] is True
     assert body["ollama"]["version"] == "0.12.6"
 

@@ -89,7 +89,39 @@ async def write_transaction() -> AsyncIterator[Any]:
 T = TypeVar("T")
 
 
+class StorageFault:
+    """The last write that failed because the database cannot be written (read-only, full, an
+    I/O error), until a write succeeds again: `/healthz` answers 503 with it."""
+
+    fault: str = ""
+
+
+_STORAGE_WORDS = ("readonly", "read-only", "read only", "disk is full", "disk i/o", "no space")
+_STORAGE_SQLSTATES = ("25006", "53100", "53000", "58030")  # read-only, disk full, resources, I/O
+
+
+def _is_storage_fault(exc: BaseException) -> bool:
+    if getattr(exc, "sqlstate", None) in _STORAGE_SQLSTATES:  # asyncpg
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError | OSError) and any(
+        w in text for w in _STORAGE_WORDS
+    )
+
+
 async def write(work: Callable[[], Awaitable[T]]) -> T:
+    """`_write`, with what the outcome says of the storage noted in `StorageFault`."""
+    try:
+        result = await _write(work)
+    except Exception as exc:
+        if _is_storage_fault(exc):
+            StorageFault.fault = f"{type(exc).__name__}: {exc}"[:300]
+        raise
+    StorageFault.fault = ""
+    return result
+
+
+async def _write(work: Callable[[], Awaitable[T]]) -> T:
     """Run `work` (database queries only) in one write transaction; return what it returns.
 
     On SQLite the transaction runs on the writer thread's own event loop. Each aiosqlite

@@ -49,6 +49,7 @@ class FailureReason(StrEnum):
     LOOPING = "looping"  # the same ingredient or step again and again
     TOO_SLOW = "too_slow"  # past the bar's time for one wish
     INVALID_OUTPUT = "invalid_output"
+    STORAGE = "storage"  # the database could not keep the drink (full, read-only)
     INTERNAL = "internal"
     STOPPED = "stopped"
     INTERRUPTED = "interrupted"

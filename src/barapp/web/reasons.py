@@ -39,6 +39,10 @@ FAILURE_MESSAGES: dict[FailureReason, str] = {
     FailureReason.OLLAMA_ERROR: N_("Something went wrong while making your cocktail."),
     FailureReason.STREAM_ERROR: N_("Something went wrong while making your cocktail."),
     FailureReason.INTERNAL: N_("Something went wrong while making your cocktail."),
+    FailureReason.STORAGE: N_(
+        "The bar could not save your cocktail (its storage is full or read-only). Please tell "
+        "a bartender."
+    ),
 }
 PICTURE_MESSAGES: dict[PictureReason, str] = {
     PictureReason.FILTERED: N_("The image service's content filter refused this picture."),

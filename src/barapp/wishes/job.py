@@ -89,6 +89,8 @@ class Jobs:
         self.pictures = pictures
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.stopping: set[str] = set()
+        self.recording: set[asyncio.Task[None]] = set()
+        """Ends of wishes that could not be written, being retried."""
         self.admission = asyncio.Lock()
         """Held while a guest's quota is counted and their wish recorded."""
 
@@ -293,9 +295,11 @@ class Jobs:
 
         try:
             await db.write(save)
-        except BaseException:
+        except BaseException as exc:
             if picture is not None:
                 picture.cancel()
+            if isinstance(exc, Exception):  # the drink cannot be kept: the storage says why
+                raise llm.LLMFailure(Reason.STORAGE, f"{type(exc).__name__}: {exc}") from exc
             raise
         job.cocktail = values
         # The row as written is the card's data: reading it back cost a connection per wish.
@@ -319,17 +323,22 @@ class Jobs:
         reason: Reason,
         detail: str,
     ) -> None:
+        values = {
+            "status": status,
+            "reason": reason,
+            "detail": detail[:2000],
+            "started_at": job.started_at,
+            "finished_at": now(),
+        }
         try:
-            await _update(
-                gen_id,
-                status=status,
-                reason=reason,
-                detail=detail[:2000],
-                started_at=job.started_at,
-                finished_at=now(),
-            )
+            await _update(gen_id, **values)
         except Exception:
-            log.exception("could not record the end of generation %s", gen_id)
+            # The database cannot be written (full, read-only): the guest is told now, and the
+            # row is not left "queued" for ever once the database is back.
+            log.exception("could not record the end of generation %s; will retry", gen_id)
+            task = asyncio.create_task(_record_later(gen_id, values))
+            self.recording.add(task)
+            task.add_done_callback(self.recording.discard)
         stream.end(status, reason=reason)
 
 
@@ -348,6 +357,18 @@ def interrupt_orphaned_wishes(orphaned: Orphaned) -> Any:
 
 def _columns(values: dict[str, Any]) -> dict[Any, Any]:
     return {getattr(Generation, key): value for key, value in values.items()}
+
+
+RECORD_RETRY_SECONDS = 10.0
+
+
+async def _record_later(gen_id: str, values: dict[str, Any], tries: int = 360) -> None:
+    """Write a wish's end once the database takes writes again (for up to an hour)."""
+    for _ in range(tries):
+        await asyncio.sleep(RECORD_RETRY_SECONDS)
+        with contextlib.suppress(Exception):  # still not writable: the next try says more
+            await _update(gen_id, **values)
+            return
 
 
 async def _update(gen_id: str, **values: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,8 @@ from barapp.wishes.eventlog import Entry
 from barapp.wishes.job import Jobs
 from barapp.wishes.live import LiveRenderer
 from barapp.wishes.queue import QueueFull
+
+log = logging.getLogger("barapp.wishes")
 
 MAX_WISH = 500
 # Ids of the events that replay a generation's end from the database, past any live event's.
@@ -112,8 +115,11 @@ async def generate(
                 gen_id = await jobs.submit(wish, model, lang, guest=guest, ip=ip)
             except QueueFull:
                 limit = "busy"
+            except Exception:  # the wish cannot even be recorded: say so, keep it in the form
+                log.exception("could not record a wish")
+                limit = "storage"
     if limit:
-        status = {"closed": 403, "busy": 503}.get(limit, 429)
+        status = {"closed": 403, "busy": 503, "storage": 503}.get(limit, 429)
         return await _refuse(request, jobs, settings, status, limit, wish, model)
     if not request.htmx:
         return Redirect(f"/generations/{gen_id}", status_code=303)
