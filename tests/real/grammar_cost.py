@@ -20,7 +20,7 @@ import sys
 import time
 from typing import Any
 
-import llama_cpp  # type: ignore[import-not-found]
+import llama_cpp
 from llama_cpp import Llama, llama_grammar
 
 PYTHON_PORT = llama_grammar._build_repetition
@@ -67,10 +67,11 @@ def measure(schema: Any, vocab: Any) -> str:
     parsed = time.perf_counter()
     if sampler:
         llama_cpp.llama_sampler_free(sampler)
-    parse = f"{parsed - written:.3f} s" if sampler else f"refused ({parsed - written:.3f} s)"
+    ms = (parsed - written) * 1000
+    parse = f"{ms:.1f} ms" if sampler else f"refused ({ms:.1f} ms)"
     rules = len(re.findall(r"^\s*[\w-]+\s*::=", text, re.MULTILINE))
     return (
-        f"{written - began:.3f} s | {parse} | {len(text):,} | {rules} | "
+        f"{(written - began) * 1000:.1f} ms | {parse} | {len(text):,} | {rules} | "
         f"{f'{parsed_rules(text):,}' if sampler else '-'} |"
     )
 

@@ -33,10 +33,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import llama_cpp  # type: ignore[import-not-found]
+import llama_cpp
 from llama_cpp import Llama, llama_grammar
-from llama_cpp.llama_chat_format import Jinja2ChatFormatter  # type: ignore[import-not-found]
-from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar  # type: ignore[import-not-found]
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
 
 VERSION = "0.12.6"
 
@@ -84,8 +84,9 @@ def repetition(
     Ollama runs: a bounded repetition is written `x{m,n}`, which llama.cpp's grammar parser
     expands into n - m rules, or, past 2000, reads as unbounded. The Python port in
     llama-cpp-python writes nested groups `(x (x ...)?)?` instead, which that parser refuses
-    beyond ~1000 levels ("exceeds sane defaults"): barapp's maxLength 2000 and 4000 would
-    fail there, and not in Ollama. (Same parameters as the port's, which calls it by name.)"""
+    beyond ~1000 levels ("exceeds sane defaults"): a maxLength past that fails there (barapp's
+    4000 did, before issue 11), and not in Ollama. The parameters are the port's: it calls
+    this by keyword."""
     item, low, high = item_rule, min_items, max_items
     if high == 0:
         return ""
