@@ -213,7 +213,8 @@ def test_the_schema_tells_the_grammar_every_limit_and_asks_no_more_than_the_bar_
          "unit": "u" * item["unit"]["maxLength"], "note": "n" * item["note"]["maxLength"]}
         for n in range(recipe["ingredients"]["maxItems"])
     ]  # fmt: skip
-    document["steps"] = [f"{n}" * recipe["steps"]["items"]["maxLength"] for n in range(8)]
+    steps = recipe["steps"]
+    document["steps"] = [f"{n}" * steps["items"]["maxLength"] for n in range(steps["maxItems"])]
     assert msgspec.to_builtins(repair(document)) == {
         key: document[key] for key in msgspec.structs.asdict(repair(document))
     }

@@ -58,19 +58,24 @@ class Recipe(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     image_prompt: Annotated[str, Meta(max_length=2000, extra_json_schema=asked(maxLength=400))] = ""
     description: Annotated[str, Meta(max_length=4000, extra_json_schema=asked(maxLength=400))] = ""
     alcoholic: bool = True
-    # A drink the bar can pour has two ingredients and a step at least: the grammar asks for
-    # them; the bar still keeps a one-ingredient drink a bartender wrote.
+    # A drink the bar can pour has two ingredients and a step at least, and few of either
+    # (small models measured on llama.cpp filled every list to its bound with filler): the
+    # grammar asks for that; the bar still keeps a one-ingredient drink a bartender wrote.
     ingredients: Annotated[
         list[Ingredient],
         Meta(
             min_length=1,
             max_length=40,
-            extra_json_schema=asked(minItems=2, maxItems=12),
+            extra_json_schema=asked(minItems=2, maxItems=8),
         ),
     ]
     steps: Annotated[
-        list[Annotated[str, Meta(max_length=2000, extra_json_schema=asked(maxLength=250))]],
-        Meta(max_length=40, extra_json_schema=asked(minItems=1, maxItems=8)),
+        list[
+            Annotated[
+                str, Meta(max_length=2000, extra_json_schema=asked(minLength=8, maxLength=250))
+            ]
+        ],
+        Meta(max_length=40, extra_json_schema=asked(minItems=1, maxItems=6)),
     ] = msgspec.field(default_factory=list)
     music: Music = msgspec.field(default_factory=Music)
 
