@@ -165,3 +165,23 @@ async def test_the_bars_time_for_a_wish_bounds_both_tries(
     assert 1.0 <= seconds < 2.0
     result = next(e["data"] for e in events if e["event"] == "result")
     assert "took too long on this one" in result
+
+
+async def test_a_refusal_of_a_wish_that_names_a_drink_is_asked_again_as_a_cocktail(
+    http: httpx.AsyncClient, app: Any, fake: FakeOllama
+) -> None:
+    from barapp.wishes.prompt import COCKTAIL_SCHEMA, SCHEMA
+
+    fake.set_scenario("off_topic", "ok")
+    await wish(http, "something fresh with gin and cucumber")
+    await finished(app)
+    first, second = fake.chat_requests
+    assert first.body["format"] == SCHEMA and second.body["format"] == COCKTAIL_SCHEMA
+    assert (await only_generation())["status"] == "done"
+
+    fake.clear()
+    fake.set_scenario("off_topic", "ok")
+    await wish(http, "what is the capital of Peru?")  # no drink in it: the refusal stands
+    await finished(app)
+    assert len(fake.chat_requests) == 1
+    assert await Generation.count().where(Generation.status == "refused") == 1

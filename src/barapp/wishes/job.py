@@ -31,6 +31,7 @@ from barapp.store.tables import Cocktail, Generation
 from barapp.wishes import llm, prompt
 from barapp.wishes.answer import InvalidOutput, Refusal, read_answer, salvage
 from barapp.wishes.cleantext import clean
+from barapp.wishes.drinkwords import names_a_drink
 from barapp.wishes.eventlog import EventLog
 from barapp.wishes.events import Emitter
 from barapp.wishes.jsonstream import JSONStream, JSONStreamError, ValueDone
@@ -187,13 +188,14 @@ class Jobs:
         seconds = self.bar().wish_seconds
         deadline = asyncio.get_running_loop().time() + seconds
         messages = prompt.messages(wish, self.bar().bar_name)
+        schema = prompt.SCHEMA
         for attempt, sampling in enumerate(SAMPLING, start=1):
             stats = llm.Stats()
             parser = JSONStream(clean=clean)
             guard = LoopGuard()
             first_token_at: datetime | None = None
             cut: tuple[Reason, str] | None = None
-            fragments = llm.stream_answer(self.ollama, model, messages, stats, sampling)
+            fragments = llm.stream_answer(self.ollama, model, messages, stats, sampling, schema)
             try:
                 async with asyncio.timeout_at(deadline), contextlib.aclosing(fragments):
                     async for fragment in fragments:
@@ -210,7 +212,15 @@ class Jobs:
                             cut = (Reason.LOOPING, guard.detail())
                             break  # closing the stream stops Ollama writing
                 if cut is None:
-                    return read_answer(parser.close()), stats, first_token_at
+                    answer = read_answer(parser.close())
+                    if not (isinstance(answer, Refusal) and attempt == 1 and names_a_drink(wish)):
+                        return answer, stats, first_token_at
+                    # A refusal of a wish that names a drink is not believed: asked again with
+                    # the cocktail's shape alone.
+                    log.info("%s refused a wish that names a drink; asking again", model)
+                    schema = prompt.COCKTAIL_SCHEMA
+                    stream.restart()
+                    continue
             except TimeoutError:
                 cut = (Reason.TOO_SLOW, f"past the bar's {seconds} s for a wish")
             except llm.LLMFailure as failure:

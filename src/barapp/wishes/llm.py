@@ -165,6 +165,7 @@ async def stream_answer(
     messages: list[dict[str, str]],
     stats: Stats,
     sampling: dict[str, float] | None = None,
+    schema: dict[str, Any] = SCHEMA,
 ) -> AsyncGenerator[str, None]:
     """The answer's text fragments as Ollama writes them; `stats` is filled at the end.
     `sampling` adds to Ollama's options (temperature, top_p, repeat_penalty...)."""
@@ -175,7 +176,7 @@ async def stream_answer(
             model=model,
             messages=messages,
             stream=True,
-            format=SCHEMA,
+            format=schema,
             think=False,
             options={"num_predict": settings.ollama_num_predict, **(sampling or {})},
             keep_alive=settings.ollama_keep_alive,
