@@ -33,6 +33,7 @@ from barapp.store.bar_settings import BarSettings
 from barapp.web import health, i18n, reasons, sessions
 from barapp.web.dependencies import DEPENDENCIES, from_state
 from barapp.web.errors import error_page
+from barapp.web.head import HeadAsGet
 from barapp.web.security_headers import SecurityHeaders
 from barapp.wishes import llm
 from barapp.wishes import routes as wish_routes
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # any route is chosen). Here it sees every response, error pages and static files included.
     app.asgi_handler = sessions.SessionMiddleware(app.asgi_handler, settings)
     app.asgi_handler = SecurityHeaders(app.asgi_handler, https=settings.barapp_https)
+    app.asgi_handler = HeadAsGet(app.asgi_handler)
 
     pictures = Pictures(Painter(settings))
     jobs = Jobs(settings, MemoryEventLog(), pictures, bar=bar_settings.current)
