@@ -117,17 +117,24 @@ async def database(settings: Settings) -> Settings:
 
 
 def app_client(
-    app: Any, lang: str = "en", base_url: str = "http://testserver", csrf: bool = True
+    app: Any,
+    lang: str = "en",
+    base_url: str = "http://testserver",
+    csrf: bool = True,
+    address: str = "127.0.0.1",
 ) -> httpx.AsyncClient:
     """An HTTP client for `app` in the test's own event loop (Litestar's test client runs the
     app in another thread's loop, where a PostgreSQL connection made here could not be used).
     No lifespan: queries open their own connections, as they do before the pool starts.
 
     Like a browser on one of our pages, it has a session cookie and sends the CSRF token that
-    goes with it (recomputed when a login changes the cookie); `csrf=False` sends none."""
+    goes with it (recomputed when a login changes the cookie); `csrf=False` sends none.
+    `address` is the client's address as the server sees it (a guest elsewhere, an attacker)."""
     secret = app.state.settings.secret_key
     client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url=base_url, headers={"accept-language": lang}
+        transport=httpx.ASGITransport(app=app, client=(address, 123)),
+        base_url=base_url,
+        headers={"accept-language": lang},
     )
     # Stored as the server's own Set-Cookie would be (the cookie jar files a dotless host under
     # "<host>.local"), so that a login's new token replaces it instead of sitting beside it.

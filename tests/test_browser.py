@@ -49,14 +49,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str]) -> Iterator[str]:
-    """`barapp serve` in a subprocess on a free port, ready when /healthz answers."""
+def serve(env: dict[str, str], log: Any = subprocess.DEVNULL) -> Iterator[str]:
+    """`barapp serve` in a subprocess on a free port, ready when /healthz answers. Its log
+    (uvicorn's, on stderr) goes to `log`, an open file."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "barapp", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -135,3 +135,29 @@ async def test_a_hidden_cocktail_has_no_illustration_either(client: httpx.AsyncC
     assert row is not None
     response = await client.get(f"/cocktails/{row['slug']}/illustration.svg")
     assert response.status_code == 404
+
+
+async def test_media_serves_only_regular_files_inside_its_folder(
+    client: httpx.AsyncClient, database: Any, tmp_path: Path
+) -> None:
+    folder = database.media_dir
+    outside = tmp_path / "outside.webp"
+    outside.write_bytes(picture(fmt="WEBP"))
+    (folder / "passwd.webp").symlink_to("/etc/passwd")
+    (folder / "outside.webp").symlink_to(outside)
+    (folder / "relative.webp").symlink_to("../outside.webp")
+    (folder / "folder.webp").mkdir()
+    stored = media.store(folder, picture())
+    # Even a link to one of our own pictures: what is served is what barapp wrote, nothing else.
+    (folder / "alias.webp").symlink_to(folder / stored.file)
+    for name in ("passwd.webp", "outside.webp", "relative.webp", "folder.webp", "alias.webp"):
+        response = await client.get(f"/media/{name}")
+        assert response.status_code == 404, name
+        assert "root:" not in response.text
+    for path in (
+        "/media/..%2Foutside.webp",
+        "/media/%2e%2e/outside.webp",
+        "/media/../outside.webp",
+    ):
+        assert (await client.get(path)).status_code == 404, path
+    assert (await client.get(f"/media/{stored.file}")).status_code == 200

@@ -49,6 +49,9 @@ def test_defaults_are_the_embedded_set_up(tmp_path: Path, monkeypatch: pytest.Mo
         ({"STABILITY_API_HOST": "api.stability.ai"}, "STABILITY_API_HOST must be an http(s)://"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 16 characters"),
         ({"BAR_NAME": "x" * 81}, "BAR_NAME must be 1 to 80 characters"),
+        ({"TRUSTED_PROXIES": "proxy.lan"}, "TRUSTED_PROXIES must list IP addresses or networks"),
+        ({"TRUSTED_PROXIES": "10.0.0.1/8"}, "TRUSTED_PROXIES must list IP addresses or networks"),
+        ({"TRUSTED_PROXIES": "*, 10.0.0.1"}, "TRUSTED_PROXIES is either * alone"),
     ],
 )
 def test_bad_value_names_the_variable(tmp_path: Path, env: dict[str, str], message: str) -> None:

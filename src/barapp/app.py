@@ -34,6 +34,7 @@ from barapp.store.leases import Leases
 from barapp.web import health, i18n, reasons, sessions
 from barapp.web.dependencies import DEPENDENCIES, from_state
 from barapp.web.errors import error_page
+from barapp.web.head import HeadAsGet
 from barapp.web.security_headers import SecurityHeaders
 from barapp.wishes import llm
 from barapp.wishes import routes as wish_routes
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # any route is chosen). Here it sees every response, error pages and static files included.
     app.asgi_handler = sessions.SessionMiddleware(app.asgi_handler, settings)
     app.asgi_handler = SecurityHeaders(app.asgi_handler, https=settings.barapp_https)
+    app.asgi_handler = HeadAsGet(app.asgi_handler)
 
     leases = Leases(
         settings.lease_seconds,

@@ -65,8 +65,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         reload=args.reload,
-        proxy_headers=True,
         log_level="info",
+        # uvicorn's own default believes X-Forwarded-For from 127.0.0.1 (or its
+        # FORWARDED_ALLOW_IPS): anything on the machine could choose the address limits count
+        # by. Only TRUSTED_PROXIES decides; empty, no forwarded header is read at all.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies),
     )
 
 

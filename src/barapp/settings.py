@@ -7,6 +7,7 @@ Every field is named after its environment variable (field `ollama_host` <- `OLL
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -131,8 +132,14 @@ class Settings:
 
     barapp_https: bool = False
     """`true` when guests reach the bar over HTTPS (a proxy in front ends TLS): browsers are told
-    to always use HTTPS (Strict-Transport-Security). Requests a proxy marks with
-    `X-Forwarded-Proto: https` get it anyway."""
+    to always use HTTPS (Strict-Transport-Security). Requests a trusted proxy (TRUSTED_PROXIES)
+    marks with `X-Forwarded-Proto: https` get it anyway."""
+
+    trusted_proxies: tuple[str, ...] = ()
+    """Comma-separated addresses or networks (`127.0.0.1`, `10.0.0.0/8`, `::1`) of the reverse
+    proxies in front of barapp, or `*` for any. Only a connection from one of them may say who
+    the guest is (`X-Forwarded-For`) and that they came over HTTPS (`X-Forwarded-Proto`).
+    Empty: no forwarded header is believed, and limits count the connection's own address."""
 
     bar_name: str = "barapp"
     """The bar's name, shown in the header and the page titles."""
@@ -280,6 +287,24 @@ def _check(settings: Settings) -> None:
         )
     if not settings.bar_name.strip() or len(settings.bar_name) > 80:
         raise SettingsError("BAR_NAME must be 1 to 80 characters")
+    _check_proxies(settings.trusted_proxies)
+
+
+def _check_proxies(proxies: tuple[str, ...]) -> None:
+    # Checked here because uvicorn takes a name it cannot read as a literal host that never
+    # matches: a typo would quietly trust nothing, or "*, 10.0.0.1" nothing instead of all.
+    if "*" in proxies:
+        if len(proxies) > 1:
+            raise SettingsError("TRUSTED_PROXIES is either * alone or a list of addresses")
+        return
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy)
+        except ValueError:
+            raise SettingsError(
+                "TRUSTED_PROXIES must list IP addresses or networks (10.0.0.0/8), "
+                f"or be *, got {proxy!r}"
+            ) from None
 
 
 def _secret_key(settings: Settings) -> str:

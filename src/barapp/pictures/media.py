@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,13 +64,19 @@ def thumb_name(file: str) -> str:
 
 
 def safe_path(media_dir: Path, name: str) -> Path | None:
-    """The file a request names, or None when the name is not one we could have written."""
+    """The file a request names, or None when the name is not one we could have written, or
+    when what bears it is not a plain file: barapp only ever writes files there, so a link (to
+    /etc/passwd, the database, or even one of our pictures) or a folder is none of ours."""
     if not SAFE_NAME.match(name) or ".." in name:
         return None
     if Path(name).suffix.lower() not in MEDIA_TYPES:
         return None
     path = media_dir / name
-    return path if path.is_file() else None
+    try:
+        mode = path.lstat().st_mode  # lstat: the link itself, not where it points
+    except OSError:
+        return None
+    return path if stat.S_ISREG(mode) else None
 
 
 def media_type(path: Path) -> str:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from barapp.store import db
-from barapp.store.tables import Bartender
+from barapp.store.tables import Bartender, BartenderSession, LoginFailure
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,49}$")
 MIN_PASSWORD = 10
@@ -21,6 +23,18 @@ hasher = PasswordHasher()
 # Checked when the name is unknown, so that a wrong name costs as long as a wrong password
 # (the time would otherwise tell which names exist).
 _DUMMY_HASH = hasher.hash("not a password of anyone")
+# Each hash or check fills 64 MiB: twenty logins at once in the default thread pool (six threads
+# on two cores) took the app from 92 to 479 MB (bench/login_memory.py). One thread of its own
+# bounds that to +66 MB whatever the crowd (two would be +130 MB), keeps the event loop and the
+# default pool free, and costs a queue: 0.1-0.2 s per login ahead, rare at a bar (and the
+# throttle lets few guesses through to it).
+HASHING_AT_ONCE = 1
+_hashing = ThreadPoolExecutor(max_workers=HASHING_AT_ONCE, thread_name_prefix="argon2")
+T = TypeVar("T")
+
+
+async def _argon2(work: Callable[..., T], *args: str) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_hashing, work, *args)
 
 
 class AccountError(ValueError):
@@ -47,7 +61,7 @@ def check_password(password: str) -> None:
 async def add(name: str, password: str) -> None:
     name = clean_name(name)
     check_password(password)
-    digest = await asyncio.to_thread(hasher.hash, password)
+    digest = await _argon2(hasher.hash, password)
     if await Bartender.exists().where(Bartender.name == name):
         raise AccountError(f"bartender {name!r} already exists")
     await db.write(lambda: Bartender.insert(Bartender(name=name, password_hash=digest)))
@@ -56,7 +70,7 @@ async def add(name: str, password: str) -> None:
 async def set_password(name: str, password: str) -> None:
     name = clean_name(name)
     check_password(password)
-    digest = await asyncio.to_thread(hasher.hash, password)
+    digest = await _argon2(hasher.hash, password)
 
     async def change() -> int:
         rows = await (
@@ -69,6 +83,8 @@ async def set_password(name: str, password: str) -> None:
     if not await db.write(change):
         raise AccountError(f"no bartender named {name!r}")
     await forget_sessions(name)  # a new password logs every tablet out
+    # ...and lifts any wait on the account: the owner who reset it logs in at once.
+    await db.write(lambda: LoginFailure.delete().where(LoginFailure.name == name))
 
 
 async def remove(name: str) -> None:
@@ -98,15 +114,13 @@ async def authenticate(name: str, password: str) -> dict[str, Any] | None:
         row = await Bartender.select().where(Bartender.name == folded).first()
     digest = row["password_hash"] if row else _DUMMY_HASH
     try:
-        await asyncio.to_thread(hasher.verify, digest, password[:MAX_PASSWORD])
+        await _argon2(hasher.verify, digest, password[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError):
         return None
     return dict(row) if row else None
 
 
 async def forget_sessions(name: str) -> None:
-    from barapp.store.tables import BartenderSession
-
     account = await Bartender.select(Bartender.id).where(Bartender.name == name).first()
     if account:
         await db.write(

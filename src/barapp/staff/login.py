@@ -1,7 +1,15 @@
-"""Logging a bartender in and out, with guessing slowed down per account and per address."""
+"""Logging a bartender in and out, with guessing slowed down per account and address.
+
+Failures count per (account, address), never per account alone: a stranger failing at
+"marie" from elsewhere must not lock marie out of her own tablet. After `FREE_TRIES` wrong
+passwords for one account from one address, each new try from there waits, twice as long after
+each failure (2 s, 4 s, 8 s... up to `WINDOW`); `PER_ADDRESS` failures from one address, all
+names together, make that address wait out the window. Successful logins and
+`barapp bartender set-password` clear the account's failures."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,8 +25,9 @@ from barapp.web.rendering import page
 from barapp.web.requests import Form, client_ip, safe_path
 
 WINDOW = timedelta(minutes=15)
-# Enough for fumbled fingers on a tablet, far too few to guess a password of 10+ characters.
-PER_ACCOUNT = 5
+# Enough for fumbled fingers on a tablet; then the doubling waits allow about a dozen guesses
+# per quarter of an hour, far too few for a password of 10+ characters.
+FREE_TRIES = 3
 PER_ADDRESS = 20
 
 
@@ -35,7 +44,7 @@ async def login_submit(request: Request[Any, Any, Any], data: Form) -> Template 
     password = data.get("password", "")
     target = safe_path(data.get("next"), "/bar")
     # The attempt is written BEFORE the password is checked (0.1 s): counted afterwards,
-    # thirty simultaneous guesses would all pass a limit of five.
+    # thirty simultaneous guesses would all pass the limit.
     attempt = LoginFailure(name=name.lower()[:50], ip=client_ip(request))
 
     async def record() -> None:
@@ -44,17 +53,19 @@ async def login_submit(request: Request[Any, Any, Any], data: Form) -> Template 
         await LoginFailure.insert(attempt)
 
     await db.write(record)
-    wait = await _throttled(attempt.name, attempt.ip)
+    wait = await _throttled(attempt)
     if wait:
-        await _forget(attempt)  # a refused attempt does not push the wait further
-        minutes = max(1, round(wait.total_seconds() / 60))
+        # A refused try is no failure: waiting it out is all it takes, not waiting more.
+        await db.write(lambda: LoginFailure.delete().where(LoginFailure.id == attempt.id))
+        seconds = math.ceil(wait.total_seconds())
+        headers = {"Retry-After": str(seconds)}
         return page(
-            request, "login.html", 429, next=target, name=name, error="throttled", minutes=minutes
+            request, "login.html", 429, next=target, name=name, wait=seconds, headers=headers
         )
     bartender = await accounts.authenticate(name, password)
     if bartender is None:
         return page(request, "login.html", 400, next=target, name=name, error="wrong")
-    await _forget(attempt)
+    await db.write(lambda: LoginFailure.delete().where(_pair(attempt)))
     cookie = await sessions.login(request, bartender)
     response = Redirect(target, status_code=303)
     response.headers["Set-Cookie"] = cookie
@@ -69,25 +80,37 @@ async def logout(request: Request[Any, Any, Any]) -> Redirect:
     return response
 
 
-async def _forget(attempt: LoginFailure) -> None:
-    await db.write(lambda: LoginFailure.delete().where(LoginFailure.id == attempt.id))
+def _pair(attempt: LoginFailure) -> Any:
+    return (LoginFailure.name == attempt.name) & (LoginFailure.ip == attempt.ip)
 
 
-async def _throttled(name: str, ip: str) -> timedelta | None:
-    """How long this account or address must wait, or None. Counts the attempt being made:
-    the sixth within the window (per account) waits."""
-    since = datetime.now(UTC) - WINDOW
-    checks = ((LoginFailure.name, name, PER_ACCOUNT), (LoginFailure.ip, ip, PER_ADDRESS))
-    for column, value, limit in checks:
-        if not value:
-            continue
-        rows = await (
-            LoginFailure.select(LoginFailure.at)
-            .where((column == value) & (LoginFailure.at > since))
-            .order_by(LoginFailure.at, ascending=False)
-            .limit(limit + 1)
-        )
-        if len(rows) > limit:
-            oldest: datetime = rows[-1]["at"]
-            return oldest + WINDOW - datetime.now(UTC)
+async def _throttled(attempt: LoginFailure) -> timedelta | None:
+    """How long this address must wait before trying this account, or None. The failures
+    counted are every other attempt in the window, simultaneous ones still being checked
+    included: of a burst of guesses, only the first `FREE_TRIES` reach a password check."""
+    now = datetime.now(UTC)
+    since = now - WINDOW
+    recent = (LoginFailure.at > since) & (LoginFailure.id != attempt.id)
+    earlier = await (
+        LoginFailure.select(LoginFailure.at)
+        .where(recent & _pair(attempt))
+        .order_by(LoginFailure.at)
+    )
+    if len(earlier) >= FREE_TRIES:
+        doubling = timedelta(seconds=2 ** min(len(earlier) - FREE_TRIES + 1, 10))
+        latest: datetime = earlier[-1]["at"]
+        wait = latest + min(doubling, WINDOW) - now
+        if wait > timedelta(0):
+            return wait
+    if not attempt.ip:
+        return None
+    from_address = await (
+        LoginFailure.select(LoginFailure.at)
+        .where(recent & (LoginFailure.ip == attempt.ip))
+        .order_by(LoginFailure.at, ascending=False)
+        .limit(PER_ADDRESS)
+    )
+    if len(from_address) >= PER_ADDRESS:
+        oldest: datetime = from_address[-1]["at"]
+        return oldest + WINDOW - now
     return None

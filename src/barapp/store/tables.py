@@ -137,7 +137,8 @@ class BartenderSession(Table):
 
 
 class LoginFailure(Table):
-    """A refused login, counted per account and per address to slow down guessing."""
+    """A refused login, counted per (account, address) and per address to slow down guessing
+    from that address (never the account everywhere)."""
 
     id = UUID(primary_key=True, default=UUID4())
     name = Varchar(length=50, index=True)

@@ -15,9 +15,11 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 
 
 def client_ip(request: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The address limits count by (uvicorn runs with proxy_headers: behind a trusted proxy
-    this is the guest's). An IPv6 address counts as its /64: one home or phone is given a
-    whole /64, so counting single addresses would let one device change address at will."""
+    """The address limits count by: the connection's, never a header read here. `barapp serve`
+    has uvicorn replace it with X-Forwarded-For's only for a proxy in TRUSTED_PROXIES, so this
+    is the guest's behind such a proxy and the peer's otherwise. An IPv6 address counts as
+    its /64: one home or phone is given a whole /64, so counting single addresses would let
+    one device change address at will."""
     host = request.client.host if request.client else ""
     try:
         address = ipaddress.ip_address(host)

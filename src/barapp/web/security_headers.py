@@ -43,7 +43,7 @@ class SecurityHeaders:
 
     HTTPS is on when `https` is true (BARAPP_HTTPS: a proxy ends TLS and does not say so) or
     when the request came over https (`scope["scheme"]`, which uvicorn sets from
-    X-Forwarded-Proto, `barapp serve` running it with proxy_headers)."""
+    X-Forwarded-Proto only for a proxy in TRUSTED_PROXIES, see `cmd_serve` in cli.py)."""
 
     def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
