@@ -74,7 +74,7 @@ def test_the_guard_sees_repeats_and_endless_lists() -> None:
             looped_at = end
             break
     assert looped_at is not None
-    assert len(parser.partial()["ingredients"]) == 5  # two, the lime, then two more limes
+    assert len(parser.partial()["ingredients"]) >= 7  # two, the lime, four more limes (+ the next)
     assert not LoopGuard().looping(JSONStream().feed(json.dumps(cocktail_document("x"))))
     long = {"ingredients": [{"name": f"Bitters no. {n}"} for n in range(41)]}
     assert LoopGuard().looping(JSONStream().feed(json.dumps(long)))
@@ -103,8 +103,8 @@ async def test_a_looping_answer_is_stopped_early_and_asked_again_otherwise(
     assert second.body["options"]["temperature"] < 0.8 and second.body["options"]["repeat_penalty"]
     events = [e["event"] for e in await events_of(http, gen_id)]
     restart = events.index("restart")
-    # Stopped at the second repeated lime, long before the ten the model meant to write.
-    assert events[:restart].count("ingredients") == 5
+    # Stopped at the fourth repeated lime, before the ten the model meant to write.
+    assert events[:restart].count("ingredients") == 7
     record = await only_generation()
     assert record["status"] == "done"
     cocktail = await Cocktail.select().first().output(load_json=True)

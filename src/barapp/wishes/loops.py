@@ -2,8 +2,9 @@
 
 A small model under a grammar can write the same ingredient line, or the same step, until the
 grammar's bound or `num_predict` stops it: a minute or more of CPU for a card the guest already
-has. Two repeats are enough to tell (a real recipe does not list the lime twice), and the wish
-job then stops the stream and keeps what was written, if it can be poured.
+has. Four repeats tell a loop from a model that only wrote the lime twice (repair drops that;
+two were too few: gemma3:270m then lost 7 of 24 drinks), and the wish job then stops the
+stream and keeps what was written, if it can be poured.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from barapp.cocktails.model import fold
 from barapp.wishes.events import LISTS
 from barapp.wishes.jsonstream import ValueDone
 
-REPEATS = 2
+REPEATS = 4
 """Repeated items (ingredients and steps together) that make an answer a loop."""
 LONGEST = 40
 """Items in one list past which an answer is a loop, repeated or not (the bar keeps 40)."""
