@@ -1,5 +1,5 @@
 """A model's answer with text no database, stream or page can hold: the drink is still saved
-and shown, cleaned by one rule (`wishes/cleantext.py`), on both engines."""
+and shown, cleaned by one rule (`text.py`), on both engines."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from barapp.store.tables import Cocktail, Generation
-from barapp.wishes.cleantext import clean
+from barapp.text import clean
 from barapp.wishes.jsonstream import JSONStream, StringDelta
 from tests.fake_ollama import FakeOllama, Scenario, cocktail_document, dump_document
 from tests.test_generation import events_of, finished, http, wish, wish_app
@@ -34,6 +34,7 @@ def hostile_answer() -> str:
 def test_the_rule_character_by_character() -> None:
     assert clean("a\x00b\x1bc\td\ne\rf") == "abc\td\nef"
     assert clean("x\u0085y\u2028z\u2029") == "x\ny\nz\n"
+    assert clean("del\x7f c1\x80\x9f é") == "del c1 é"  # DEL and C1 controls, not Latin-1
     assert clean("lone \ud800 and \udfff") == "lone \ufffd and \ufffd"
     assert clean("\ufdd0no\ufffe\U0001ffffn-chars\U0010fffe") == "non-chars"
     text = "Crème 🍸 de cassis"

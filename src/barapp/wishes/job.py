@@ -30,7 +30,7 @@ from barapp.store.statuses import ImageStatus, Visibility
 from barapp.store.tables import Cocktail, Generation
 from barapp.wishes import llm, prompt
 from barapp.wishes.answer import InvalidOutput, Refusal, read_answer, salvage
-from barapp.wishes.cleantext import clean
+from barapp.text import clean
 from barapp.wishes.drinkwords import names_a_drink
 from barapp.wishes.eventlog import EventLog
 from barapp.wishes.events import Emitter

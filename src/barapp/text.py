@@ -1,9 +1,10 @@
-"""The one rule for text that comes from outside (a model's answer here): what neither the
-databases, the SSE stream nor a page can hold is taken out, character by character.
+"""The one rule for text that comes from outside — a model's answer, a form field, a query
+string, a cursor, an import file: what neither the databases, the SSE stream nor a page can
+hold is taken out, character by character, the same way on SQLite and PostgreSQL.
 
-- NUL and the other C0 controls but tab and newline: PostgreSQL refuses NUL in text, SQLite's
-  FTS5 tokenizer and pages show the others as nothing or as boxes (CR is dropped: "\\r\\n"
-  becomes "\\n").
+- NUL and the other C0 controls but tab and newline, DEL and the C1 controls: PostgreSQL
+  refuses NUL in text, SQLite's FTS5 tokenizer and pages show the others as nothing or as boxes
+  (CR is dropped: a browser's "\\r\\n" becomes "\\n").
 - U+0085, U+2028, U+2029 become a newline: they are line breaks to `str.splitlines`, which
   httpx uses to cut Ollama's NDJSON, and to JavaScript.
 - A lone surrogate becomes U+FFFD: it cannot be encoded in UTF-8 at all (the SSE stream and
@@ -24,12 +25,13 @@ _NONCHARACTERS = [
 ]
 _TABLE: dict[int, str | None] = {
     **{code: None for code in range(0x20) if code not in (0x09, 0x0A)},
+    **{code: None for code in range(0x7F, 0xA0) if code != 0x85},
     **dict.fromkeys((0x85, 0x2028, 0x2029), "\n"),
     **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
     **dict.fromkeys(_NONCHARACTERS),
 }
 _DIRTY = re.compile(
-    "[\x00-\x08\x0b-\x1f\x85\u2028\u2029\ud800-\udfff\ufdd0-\ufdef"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef"
     + "".join(chr(code) for code in _NONCHARACTERS if code > 0xFDEF)
     + "]"
 )
@@ -37,7 +39,7 @@ _DIRTY = re.compile(
 
 # Most text is ASCII, where only controls can be wrong: a short class is ten times faster than
 # the whole one (whose astral non-characters slow every search down).
-_DIRTY_ASCII = re.compile("[\x00-\x08\x0b-\x1f]")
+_DIRTY_ASCII = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def clean(text: str) -> str:
