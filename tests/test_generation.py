@@ -20,8 +20,8 @@ from barapp.settings import Settings
 from barapp.store.leases import Leases
 from barapp.store.tables import Cocktail, Generation
 from barapp.web import sessions
-from barapp.wishes.job import interrupt_orphaned_wishes
 from barapp.wishes.prompt import SCHEMA
+from barapp.wishes.records import interrupt_orphaned_wishes
 from tests.conftest import app_client
 from tests.fake_ollama import FakeOllama, Scenario, cocktail_document, scenario
 

@@ -16,7 +16,7 @@ from barapp.settings import Settings
 from barapp.store import leases as leases_module
 from barapp.store.leases import Leases, database_now
 from barapp.store.tables import Cocktail, Generation, Lease
-from barapp.wishes.job import interrupt_orphaned_wishes
+from barapp.wishes.records import interrupt_orphaned_wishes
 from tests.factories import add_cocktails, cocktail_doc
 
 SWEEPS = [interrupt_orphaned_wishes, interrupt_orphaned_pictures]

@@ -14,7 +14,7 @@ from barapp.settings import Settings
 from barapp.store import db
 from barapp.store.leases import Leases
 from barapp.store.tables import Cocktail, Generation, Lease
-from barapp.wishes.job import interrupt_orphaned_wishes
+from barapp.wishes.records import interrupt_orphaned_wishes
 from tests.conftest import prepare_database
 from tests.factories import add_cocktails, cocktail_doc
 

@@ -39,7 +39,8 @@ from barapp.web.security_headers import SecurityHeaders
 from barapp.wishes import llm
 from barapp.wishes import routes as wish_routes
 from barapp.wishes.eventlog import MemoryEventLog
-from barapp.wishes.job import Jobs, interrupt_orphaned_wishes
+from barapp.wishes.job import Jobs
+from barapp.wishes.records import interrupt_orphaned_wishes
 
 ROUTES = [
     *cocktail_routes.ROUTES,

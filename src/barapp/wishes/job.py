@@ -7,65 +7,32 @@ interrupted. What the guest sees is appended to the event log as typed events
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from barapp.cocktails.model import parse_record, slugify, to_row
+from barapp.cocktails.model import parse_record, to_row
 from barapp.pictures.job import INTERRUPTED_COLUMNS, Pictures, save_interrupted, set_columns
 from barapp.settings import Settings
 from barapp.store import bar_settings, db
 from barapp.store.bar_settings import Bar
-from barapp.store.leases import Orphaned
 from barapp.store.recipe import Recipe
 from barapp.store.statuses import FailureReason as Reason
 from barapp.store.statuses import GenerationStatus as Status
 from barapp.store.statuses import ImageStatus, Visibility
 from barapp.store.tables import Cocktail, Generation
-from barapp.wishes import llm, prompt
-from barapp.wishes.answer import InvalidOutput, Refusal, read_answer, salvage
-from barapp.text import clean
-from barapp.wishes.drinkwords import names_a_drink
+from barapp.wishes import attempts, llm, records
+from barapp.wishes.answer import Refusal
+from barapp.wishes.attempts import JobState, now
 from barapp.wishes.eventlog import EventLog
 from barapp.wishes.events import Emitter
-from barapp.wishes.jsonstream import JSONStream, JSONStreamError, ValueDone
-from barapp.wishes.loops import LoopGuard
 from barapp.wishes.queue import FairQueue
 
 log = logging.getLogger("barapp.wishes")
-
-SAMPLING: tuple[dict[str, float], ...] = (
-    {"temperature": 0.8},
-    {"temperature": 0.5, "top_p": 0.9, "repeat_penalty": 1.2},
-)
-"""The first try, and the retry: cooler and wary of repeating itself, so it writes otherwise."""
-CUT_OFF = frozenset({Reason.TRUNCATED, Reason.STALLED, Reason.CONNECTION_LOST, Reason.STREAM_ERROR})
-"""Failures that end an answer midway: what was written may hold a drink worth keeping."""
-RETRIED = frozenset({Reason.TRUNCATED, Reason.LOOPING, Reason.INVALID_OUTPUT})
-"""The model's own failures, which another try may not repeat."""
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class _Job:
-    """What one wish's job holds besides its stream: the picture being drawn, the saved
-    cocktail (from then on a cancellation only loses the picture)."""
-
-    gen_id: str
-    picture: asyncio.Task[dict[str, str]] | None = None
-    cocktail: dict[str, Any] | None = None
-    started_at: datetime | None = None
-    note: tuple[Reason, str] | None = None
-    """Why the answer was cut, and what was kept of it, for the bartenders' log."""
 
 
 class Jobs:
@@ -141,7 +108,7 @@ class Jobs:
 
     async def _run(self, gen_id: str, wish: str, model: str, lang: str) -> None:
         stream = Emitter(self.events, gen_id, wish, model)
-        job = _Job(gen_id)
+        job = JobState(gen_id)
         try:
             stream.status("queued", place=0)
             await self.queue.wait_turn(gen_id, lambda place: stream.status("queued", place=place))
@@ -149,7 +116,9 @@ class Jobs:
             # to Ollama (measured: 5-10 ms of the time to the first visible word).
             job.started_at = now()
             stream.status("thinking")
-            answer, stats, first_token_at = await self._answer(stream, job, wish, model)
+            answer, stats, first_token_at = await attempts.ask(
+                self.ollama, self.pictures, self.bar(), stream, job, wish, model
+            )
             await self._finish(gen_id, stream, job, answer, stats, first_token_at, lang)
         except llm.LLMFailure as failure:
             await self._fail(gen_id, stream, job, Status.FAILED, failure.reason, failure.detail)
@@ -178,77 +147,11 @@ class Jobs:
             with db.shielded():
                 await self.queue.leave(gen_id)
 
-    async def _answer(
-        self, stream: Emitter, job: _Job, wish: str, model: str
-    ) -> tuple[Recipe | Refusal, llm.Stats, datetime | None]:
-        """The model's answer, read and repaired; asked once more, with other sampling, when
-        it cannot be read, loops or is cut off, all within the bar's time for a wish. A cut-off
-        answer that holds a drink the bar can pour is kept (job.note says so). The picture
-        starts as soon as the image prompt is written (job.picture)."""
-        seconds = self.bar().wish_seconds
-        deadline = asyncio.get_running_loop().time() + seconds
-        messages = prompt.messages(wish, self.bar().bar_name)
-        schema = prompt.SCHEMA
-        for attempt, sampling in enumerate(SAMPLING, start=1):
-            stats = llm.Stats()
-            parser = JSONStream(clean=clean)
-            guard = LoopGuard()
-            first_token_at: datetime | None = None
-            cut: tuple[Reason, str] | None = None
-            fragments = llm.stream_answer(self.ollama, model, messages, stats, sampling, schema)
-            try:
-                async with asyncio.timeout_at(deadline), contextlib.aclosing(fragments):
-                    async for fragment in fragments:
-                        if first_token_at is None:
-                            first_token_at = now()
-                            stream.status("writing")
-                        parsed = parser.feed(fragment)
-                        stream.relay(parsed)
-                        if job.picture is None and self.pictures.painter.enabled:
-                            image_prompt = _image_prompt(parsed)
-                            if image_prompt:
-                                job.picture = self.pictures.start(image_prompt)
-                        if guard.looping(parsed):
-                            cut = (Reason.LOOPING, guard.detail())
-                            break  # closing the stream stops Ollama writing
-                if cut is None:
-                    answer = read_answer(parser.close())
-                    if not (isinstance(answer, Refusal) and attempt == 1 and names_a_drink(wish)):
-                        return answer, stats, first_token_at
-                    # A refusal of a wish that names a drink is not believed: asked again with
-                    # the cocktail's shape alone.
-                    log.info("%s refused a wish that names a drink; asking again", model)
-                    schema = prompt.COCKTAIL_SCHEMA
-                    stream.restart()
-                    continue
-            except TimeoutError:
-                cut = (Reason.TOO_SLOW, f"past the bar's {seconds} s for a wish")
-            except llm.LLMFailure as failure:
-                if failure.reason not in CUT_OFF:
-                    raise
-                cut = (failure.reason, failure.detail)
-            except (JSONStreamError, InvalidOutput) as exc:
-                cut = (Reason.INVALID_OUTPUT, str(exc))
-            recipe = salvage(parser.partial())
-            if recipe is not None:
-                kept = f"kept {len(recipe.ingredients)} ingredients, {len(recipe.steps)} steps"
-                job.note = (cut[0], f"{kept} (try {attempt}): {cut[1]}")
-                log.info("kept a cut-off answer from %s: %s", model, job.note[1])
-                return recipe, stats, first_token_at
-            if attempt == len(SAMPLING) or cut[0] not in RETRIED:
-                raise llm.LLMFailure(*cut)
-            log.info("%s answer from %s, asking again: %s", cut[0], model, cut[1])
-            stream.restart()
-            if job.picture is not None:  # the next answer brings its own image prompt
-                job.picture.cancel()
-                job.picture = None
-        raise AssertionError("unreachable")
-
     async def _finish(
         self,
         gen_id: str,
         stream: Emitter,
-        job: _Job,
+        job: JobState,
         answer: Recipe | Refusal,
         stats: llm.Stats,
         first_token_at: datetime | None,
@@ -265,7 +168,7 @@ class Jobs:
         }
         if isinstance(answer, Refusal):
             # The message is kept: a reload shows the same friendly redirect.
-            await _update(gen_id, status=Status.REFUSED, detail=answer.message, **timings)
+            await records.update(gen_id, status=Status.REFUSED, detail=answer.message, **timings)
             stream.end(Status.REFUSED, message=answer.message)
             return
         record = parse_record(
@@ -290,7 +193,8 @@ class Jobs:
             )
 
         async def save() -> None:
-            values.update(id=uuid.uuid4(), slug=await _free_slug(record.name), created_at=now())
+            slug = await records.free_slug(record.name)
+            values.update(id=uuid.uuid4(), slug=slug, created_at=now())
             await Cocktail.insert(Cocktail(**values))
             reason, detail = job.note or ("", "")
             await Generation.update(
@@ -299,7 +203,7 @@ class Jobs:
                     Generation.cocktail: values["id"],
                     Generation.reason: reason,
                     Generation.detail: detail,
-                    **_columns(timings),
+                    **records.columns(timings),
                 }
             ).where(Generation.id == uuid.UUID(gen_id))
 
@@ -328,7 +232,7 @@ class Jobs:
         self,
         gen_id: str,
         stream: Emitter,
-        job: _Job,
+        job: JobState,
         status: Status,
         reason: Reason,
         detail: str,
@@ -341,70 +245,12 @@ class Jobs:
             "finished_at": now(),
         }
         try:
-            await _update(gen_id, **values)
+            await records.update(gen_id, **values)
         except Exception:
             # The database cannot be written (full, read-only): the guest is told now, and the
             # row is not left "queued" for ever once the database is back.
             log.exception("could not record the end of generation %s; will retry", gen_id)
-            task = asyncio.create_task(_record_later(gen_id, values))
+            task = asyncio.create_task(records.record_later(gen_id, values))
             self.recording.add(task)
             task.add_done_callback(self.recording.discard)
         stream.end(status, reason=reason)
-
-
-def interrupt_orphaned_wishes(orphaned: Orphaned) -> Any:
-    """The update (run by store/leases.py) of the wishes a dead process left queued or running:
-    they will never finish."""
-    return Generation.update(
-        {
-            Generation.status: Status.INTERRUPTED,
-            Generation.reason: Reason.INTERRUPTED,
-            Generation.detail: "the app stopped",
-            Generation.finished_at: now(),
-        }
-    ).where(Generation.status.is_in([Status.QUEUED, Status.RUNNING]) & orphaned(Generation.owner))
-
-
-def _columns(values: dict[str, Any]) -> dict[Any, Any]:
-    return {getattr(Generation, key): value for key, value in values.items()}
-
-
-RECORD_RETRY_SECONDS = 10.0
-
-
-async def _record_later(gen_id: str, values: dict[str, Any], tries: int = 360) -> None:
-    """Write a wish's end once the database takes writes again (for up to an hour)."""
-    for _ in range(tries):
-        await asyncio.sleep(RECORD_RETRY_SECONDS)
-        with contextlib.suppress(Exception):  # still not writable: the next try says more
-            await _update(gen_id, **values)
-            return
-
-
-async def _update(gen_id: str, **values: Any) -> None:
-    await db.write(
-        lambda: Generation.update(_columns(values)).where(Generation.id == uuid.UUID(gen_id))
-    )
-
-
-async def _free_slug(name: str) -> str:
-    base = slugify(name)
-    taken = {
-        row["slug"]
-        for row in await Cocktail.select(Cocktail.slug).where(
-            (Cocktail.slug == base) | Cocktail.slug.like(f"{base}-%")
-        )
-    }
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
-
-
-def _image_prompt(parsed: list[Any]) -> str:
-    for event in parsed:
-        if isinstance(event, ValueDone) and event.path == ("image_prompt",):
-            return str(event.value or "").strip()
-    return ""

@@ -1,0 +1,134 @@
+"""Asking the model for one wish's drink: the answer streamed, watched for loops and cut-offs,
+salvaged when it holds a drink the bar can pour, and asked once more otherwise (within the
+bar's time for a wish). The job (`wishes/job.py`) records whatever comes out of it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from barapp.pictures.job import Pictures
+from barapp.store.bar_settings import Bar
+from barapp.store.recipe import Recipe
+from barapp.store.statuses import FailureReason as Reason
+from barapp.text import clean
+from barapp.wishes import llm, prompt
+from barapp.wishes.answer import InvalidOutput, Refusal, read_answer, salvage
+from barapp.wishes.drinkwords import names_a_drink
+from barapp.wishes.events import Emitter
+from barapp.wishes.jsonstream import JSONStream, JSONStreamError, ValueDone
+from barapp.wishes.loops import LoopGuard
+
+log = logging.getLogger("barapp.wishes")
+
+SAMPLING: tuple[dict[str, float], ...] = (
+    {"temperature": 0.8},
+    {"temperature": 0.5, "top_p": 0.9, "repeat_penalty": 1.2},
+)
+"""The first try, and the retry: cooler and wary of repeating itself, so it writes otherwise."""
+CUT_OFF = frozenset({Reason.TRUNCATED, Reason.STALLED, Reason.CONNECTION_LOST, Reason.STREAM_ERROR})
+"""Failures that end an answer midway: what was written may hold a drink worth keeping."""
+RETRIED = frozenset({Reason.TRUNCATED, Reason.LOOPING, Reason.INVALID_OUTPUT})
+"""The model's own failures, which another try may not repeat."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class JobState:
+    """What one wish's job holds besides its stream: the picture being drawn, the saved
+    cocktail (from then on a cancellation only loses the picture)."""
+
+    gen_id: str
+    picture: asyncio.Task[dict[str, str]] | None = None
+    cocktail: dict[str, Any] | None = None
+    started_at: datetime | None = None
+    note: tuple[Reason, str] | None = None
+    """Why the answer was cut, and what was kept of it, for the bartenders' log."""
+
+
+async def ask(
+    ollama: llm.Ollama,
+    pictures: Pictures,
+    bar: Bar,
+    stream: Emitter,
+    job: JobState,
+    wish: str,
+    model: str,
+) -> tuple[Recipe | Refusal, llm.Stats, datetime | None]:
+    """The model's answer, read and repaired; asked once more, with other sampling, when
+    it cannot be read, loops or is cut off, all within the bar's time for a wish. A cut-off
+    answer that holds a drink the bar can pour is kept (job.note says so). The picture
+    starts as soon as the image prompt is written (job.picture)."""
+    seconds = bar.wish_seconds
+    deadline = asyncio.get_running_loop().time() + seconds
+    messages = prompt.messages(wish, bar.bar_name)
+    schema = prompt.SCHEMA
+    for attempt, sampling in enumerate(SAMPLING, start=1):
+        stats = llm.Stats()
+        parser = JSONStream(clean=clean)
+        guard = LoopGuard()
+        first_token_at: datetime | None = None
+        cut: tuple[Reason, str] | None = None
+        fragments = llm.stream_answer(ollama, model, messages, stats, sampling, schema)
+        try:
+            async with asyncio.timeout_at(deadline), contextlib.aclosing(fragments):
+                async for fragment in fragments:
+                    if first_token_at is None:
+                        first_token_at = now()
+                        stream.status("writing")
+                    parsed = parser.feed(fragment)
+                    stream.relay(parsed)
+                    if job.picture is None and pictures.painter.enabled:
+                        written = image_prompt(parsed)
+                        if written:
+                            job.picture = pictures.start(written)
+                    if guard.looping(parsed):
+                        cut = (Reason.LOOPING, guard.detail())
+                        break  # closing the stream stops Ollama writing
+            if cut is None:
+                answer = read_answer(parser.close())
+                if not (isinstance(answer, Refusal) and attempt == 1 and names_a_drink(wish)):
+                    return answer, stats, first_token_at
+                # A refusal of a wish that names a drink is not believed: asked again with
+                # the cocktail's shape alone.
+                log.info("%s refused a wish that names a drink; asking again", model)
+                schema = prompt.COCKTAIL_SCHEMA
+                stream.restart()
+                continue
+        except TimeoutError:
+            cut = (Reason.TOO_SLOW, f"past the bar's {seconds} s for a wish")
+        except llm.LLMFailure as failure:
+            if failure.reason not in CUT_OFF:
+                raise
+            cut = (failure.reason, failure.detail)
+        except (JSONStreamError, InvalidOutput) as exc:
+            cut = (Reason.INVALID_OUTPUT, str(exc))
+        recipe = salvage(parser.partial())
+        if recipe is not None:
+            kept = f"kept {len(recipe.ingredients)} ingredients, {len(recipe.steps)} steps"
+            job.note = (cut[0], f"{kept} (try {attempt}): {cut[1]}")
+            log.info("kept a cut-off answer from %s: %s", model, job.note[1])
+            return recipe, stats, first_token_at
+        if attempt == len(SAMPLING) or cut[0] not in RETRIED:
+            raise llm.LLMFailure(*cut)
+        log.info("%s answer from %s, asking again: %s", cut[0], model, cut[1])
+        stream.restart()
+        if job.picture is not None:  # the next answer brings its own image prompt
+            job.picture.cancel()
+            job.picture = None
+    raise AssertionError("unreachable")
+
+
+def image_prompt(parsed: list[Any]) -> str:
+    """The image prompt, once the model has written it whole."""
+    for event in parsed:
+        if isinstance(event, ValueDone) and event.path == ("image_prompt",):
+            return str(event.value or "").strip()
+    return ""
