@@ -5,12 +5,10 @@ Screenshots land in test-artifacts/ for a person to look at.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +20,7 @@ import httpx
 import pytest
 
 from tests.factories import cocktail_doc
+from tests.serving import serve
 
 pytestmark = pytest.mark.browser
 
@@ -40,41 +39,6 @@ def chromium_path() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serve(env: dict[str, str], log: Any = subprocess.DEVNULL) -> Iterator[str]:
-    """`barapp serve` in a subprocess on a free port, ready when /healthz answers. Its log
-    (uvicorn's, on stderr) goes to `log`, an open file."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "barapp", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("barapp serve did not start")
-            time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -23,39 +23,12 @@ import pytest
 from barapp.web import sessions
 from tests.conftest import POSTGRES_URL
 from tests.fake_ollama import FakeOllama, Scenario
-from tests.test_browser import free_port
+from tests.serving import server
 
 SECRET = "test-secret-key-0123456789"
 LEASE = 1.5
 # A wish takes more than a minute at this pace: it is still running when the test ends.
 SLOW = Scenario(ttft=0.2, tokens_per_second=5)
-
-
-@contextlib.contextmanager
-def server(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`barapp serve` in a subprocess, ready when /healthz answers (so its start-up is over)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "barapp", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("barapp serve did not start")
-            time.sleep(0.2)
-        yield process, url
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=15)
 
 
 def start_wish(url: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_browser import serve
+from tests.serving import serve
 
 PASSWORD = "not the password, surely"
 

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
 import sysconfig
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.serving import server
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPED = ("templates", "static", "migrations")
@@ -97,12 +97,6 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SECRET_KEY")}
     env.update(
@@ -122,37 +116,15 @@ def _env(home: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def served(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     home = tmp_path_factory.mktemp("home")
-    port = _free_port()
-    log = (home / "serve.log").open("w")
-    server = subprocess.Popen(
-        [installed / "bin" / "barapp", "serve", "--port", str(port)],
-        cwd=home,
-        env=_env(home),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"barapp serve did not start:\n{(home / 'serve.log').read_text()}")
-            time.sleep(0.2)
-        yield url, home
-    finally:
-        server.terminate()
+    with (home / "serve.log").open("w") as log:
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        log.close()
+            with server(
+                _env(home), log, [installed / "bin" / "barapp", "serve"], cwd=home, start_seconds=60
+            ) as (_, url):
+                yield url, home
+        except RuntimeError as exc:
+            log.flush()
+            pytest.fail(f"{exc}:\n{(home / 'serve.log').read_text()}")
 
 
 def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Path) -> None:
