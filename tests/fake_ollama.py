@@ -335,11 +335,25 @@ def _empty(schema: dict[str, Any]) -> Any:
     return {"string": "", "boolean": False, "array": []}.get(str(kind))
 
 
+def admits(schema: Any, kind: str) -> bool:
+    """Whether a grammar from `schema` lets a model write a document of this `kind` (a schema
+    without kinds admits anything)."""
+    if not isinstance(schema, dict):
+        return True
+    options = schema.get("anyOf", [schema])
+    kinds = [o.get("properties", {}).get("kind", {}).get("enum") for o in options]
+    return any(k is None or kind in k for k in kinds)
+
+
 def _wish_document(body: dict[str, Any]) -> dict[str, Any]:
+    if not admits(body.get("format"), "cocktail"):  # the grammar leaves a refusal only
+        return _off_topic(body)
     return written_whole(cocktail_document(last_user_message(body)), body.get("format"))
 
 
 def _off_topic(body: dict[str, Any]) -> dict[str, Any]:
+    if not admits(body.get("format"), "off_topic"):  # the grammar leaves a cocktail only
+        return written_whole(cocktail_document(last_user_message(body)), body.get("format"))
     document = off_topic_document(looks_french(last_user_message(body)))
     return written_whole(document, body.get("format"))
 

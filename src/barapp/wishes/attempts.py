@@ -18,10 +18,10 @@ from barapp.store.statuses import FailureReason as Reason
 from barapp.text import clean
 from barapp.wishes import llm, prompt
 from barapp.wishes.answer import InvalidOutput, Refusal, read_answer, salvage
-from barapp.wishes.drinkwords import names_a_drink
 from barapp.wishes.events import Emitter
 from barapp.wishes.jsonstream import JSONStream, JSONStreamError, ValueDone
 from barapp.wishes.loops import LoopGuard
+from barapp.wishes.topic import Shape, shape_of
 
 log = logging.getLogger("barapp.wishes")
 
@@ -34,6 +34,14 @@ CUT_OFF = frozenset({Reason.TRUNCATED, Reason.STALLED, Reason.CONNECTION_LOST, R
 """Failures that end an answer midway: what was written may hold a drink worth keeping."""
 RETRIED = frozenset({Reason.TRUNCATED, Reason.LOOPING, Reason.INVALID_OUTPUT})
 """The model's own failures, which another try may not repeat."""
+
+
+SCHEMAS = {
+    Shape.COCKTAIL: prompt.COCKTAIL_SCHEMA,
+    Shape.OFF_TOPIC: prompt.OFF_TOPIC_SCHEMA,
+    Shape.EITHER: prompt.SCHEMA,
+}
+"""The answer's shapes a wish is offered (`wishes/topic.py`)."""
 
 
 def now() -> datetime:
@@ -69,7 +77,7 @@ async def ask(
     seconds = bar.wish_seconds
     deadline = asyncio.get_running_loop().time() + seconds
     messages = prompt.messages(wish, bar.bar_name)
-    schema = prompt.SCHEMA
+    schema = SCHEMAS[shape_of(wish)]
     for attempt, sampling in enumerate(SAMPLING, start=1):
         stats = llm.Stats()
         parser = JSONStream(clean=clean)
@@ -93,15 +101,7 @@ async def ask(
                         cut = (Reason.LOOPING, guard.detail())
                         break  # closing the stream stops Ollama writing
             if cut is None:
-                answer = read_answer(parser.close())
-                if not (isinstance(answer, Refusal) and attempt == 1 and names_a_drink(wish)):
-                    return answer, stats, first_token_at
-                # A refusal of a wish that names a drink is not believed: asked again with
-                # the cocktail's shape alone.
-                log.info("%s refused a wish that names a drink; asking again", model)
-                schema = prompt.COCKTAIL_SCHEMA
-                stream.restart()
-                continue
+                return read_answer(parser.close()), stats, first_token_at
         except TimeoutError:
             cut = (Reason.TOO_SLOW, f"past the bar's {seconds} s for a wish")
         except llm.LLMFailure as failure:
