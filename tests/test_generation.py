@@ -20,7 +20,7 @@ from barapp.settings import Settings
 from barapp.store.leases import Leases
 from barapp.store.tables import Cocktail, Generation
 from barapp.web import sessions
-from barapp.wishes.prompt import SCHEMA
+from barapp.wishes.prompt import COCKTAIL_SCHEMA
 from barapp.wishes.records import interrupt_orphaned_wishes
 from tests.conftest import app_client
 from tests.fake_ollama import FakeOllama, Scenario, cocktail_document, scenario
@@ -142,7 +142,7 @@ async def test_a_wish_streams_field_by_field_and_is_saved(
     assert chat["model"] == "llama3.1:8b"
     assert chat["stream"] is True
     assert chat["think"] is False
-    assert chat["format"] == SCHEMA
+    assert chat["format"] == COCKTAIL_SCHEMA  # a wish for gin and basil: the cocktail alone
     assert chat["options"]["num_predict"] == 1200
     assert chat["keep_alive"] == "30m"
     assert chat["messages"][-1] == {"role": "user", "content": WISH}
