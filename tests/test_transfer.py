@@ -66,7 +66,9 @@ async def test_same_id_or_same_slug_updates(database: Settings) -> None:
 async def test_id_and_slug_of_two_different_cocktails_is_refused(database: Settings) -> None:
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
     await import_text(json.dumps([cocktail_doc("A", id=a), cocktail_doc("B", id=b)]))
-    with pytest.raises(ImportRejected, match=r"entry 1 \('A'\): its id belongs to cocktail 'a'"):
+    with pytest.raises(
+        ImportRejected, match=r"entry 1 \(line 1, 'A'\): its id belongs to cocktail 'a'"
+    ):
         await import_text(json.dumps([cocktail_doc("A", id=a, slug="b")]))
 
 
@@ -77,39 +79,50 @@ def _ingredient(**fields: Any) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"description": "no name"}, "entry 3: name: Object missing required field `name`"),
-        (cocktail_doc("  "), "entry 3: name: must not be blank"),
+        (
+            {"description": "no name"},
+            "entry 3 (line 4): name: Object missing required field `name`",
+        ),
+        (cocktail_doc("  "), "entry 3 (line 4): name: must not be blank"),
         (
             cocktail_doc("Bad", ingredients=_ingredient(amount="two")),
-            "entry 3 ('Bad'): ingredients[0].amount: Expected `float | null`, got `str`",
+            "entry 3 (line 4, 'Bad'): ingredients[0].amount: Expected `float | null`, got `str`",
         ),
         (
             cocktail_doc("Bad", ingredients=_ingredient(amount=-1)),
-            "entry 3 ('Bad'): ingredients[0].amount: Expected `float` >= 0.0",
+            "entry 3 (line 4, 'Bad'): ingredients[0].amount: Expected `float` >= 0.0",
         ),
-        (cocktail_doc("Bad", ingredients=[]), "entry 3 ('Bad'): ingredients: Expected `array` of"),
+        (
+            cocktail_doc("Bad", ingredients=[]),
+            "entry 3 (line 4, 'Bad'): ingredients: Expected `array` of",
+        ),
         (
             cocktail_doc("Bad", colour="red"),
-            "entry 3 ('Bad'): colour: Object contains unknown field",
+            "entry 3 (line 4, 'Bad'): colour: Object contains unknown field",
         ),
         (
             cocktail_doc("Bad", visibility="secret"),
-            "entry 3 ('Bad'): visibility: Invalid enum value 'secret'",
+            "entry 3 (line 4, 'Bad'): visibility: Invalid enum value 'secret'",
         ),
-        (cocktail_doc("Bad", slug="Not A Slug"), "entry 3 ('Bad'): slug: Expected `str` matching"),
-        (cocktail_doc("Bad", id="42"), "entry 3 ('Bad'): id: Invalid UUID"),
+        (
+            cocktail_doc("Bad", slug="Not A Slug"),
+            "entry 3 (line 4, 'Bad'): slug: Expected `str` matching",
+        ),
+        (cocktail_doc("Bad", id="42"), "entry 3 (line 4, 'Bad'): id: Invalid UUID"),
         (
             cocktail_doc("Bad", created_at="yesterday"),
-            "entry 3 ('Bad'): created_at: Invalid RFC3339",
+            "entry 3 (line 4, 'Bad'): created_at: Invalid RFC3339",
         ),
-        (cocktail_doc("Negroni"), "entry 3 ('Negroni'): same slug negroni as entry 1"),
-        ("not an object", "entry 3: Expected `object`, got `str`"),
+        (cocktail_doc("Negroni"), "entry 3 (line 4, 'Negroni'): same slug negroni as entry 1"),
+        ("not an object", "entry 3 (line 4): Expected `object`, got `str`"),
     ],
 )
 async def test_a_bad_entry_names_entry_and_field_and_imports_nothing(
     database: Settings, entry: Any, message: str
 ) -> None:
-    text = json.dumps([cocktail_doc("Negroni"), cocktail_doc("Paloma"), entry])
+    # One entry a line after the "[" line, as a hand-written file would be: entry 3 is on line 4.
+    entries = [cocktail_doc("Negroni"), cocktail_doc("Paloma"), entry]
+    text = "[\n" + ",\n".join(json.dumps(e) for e in entries) + "\n]\n"
     with pytest.raises(ImportRejected) as excinfo:
         await import_text(text)
     assert str(excinfo.value).startswith(message), str(excinfo.value)
@@ -177,7 +190,7 @@ def test_cli_import_of_a_bad_file_changes_nothing(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"barapp: {bad} was not imported, nothing changed: "
-        "entry 2 ('Bad'): alcoholic: Expected `bool`, got `str`"
+        "entry 2 (line 1, 'Bad'): alcoholic: Expected `bool`, got `str`"
     )
     assert json.loads(run_cli("export", env=env).stdout) == []
     missing = run_cli("import", str(tmp_path / "nope.json"), env=env)

@@ -76,24 +76,25 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
     path = Path(args.file)
+    refused = f"{path} was not imported, nothing changed"
     try:
-        text = path.read_text(encoding="utf-8")
-        records = transfer.parse_file(text)
+        # Bytes: the import says which line is not UTF-8, and skips a BOM (parse_file).
+        data = path.read_bytes()
     except OSError as exc:
         _fail(f"cannot read {path}: {exc.strerror}")
-    except UnicodeDecodeError:
-        _fail(f"{path} is not UTF-8 text")
+    try:
+        entries = transfer.parse_file(data)
     except transfer.ImportRejected as exc:
-        _fail(f"{path} was not imported, nothing changed: {exc}", 1)
+        _fail(f"{refused}: {exc}", 1)
 
     async def work() -> transfer.ImportSummary:
         await _migrate_quietly()
-        return await transfer.import_records(records)
+        return await transfer.import_entries(entries)
 
     try:
         summary = asyncio.run(_with_database(settings, work))
     except transfer.ImportRejected as exc:
-        _fail(f"{path} was not imported, nothing changed: {exc}", 1)
+        _fail(f"{refused}: {exc}", 1)
     print(f"barapp: imported {path}: {summary.created} added, {summary.updated} updated")
 
 

@@ -59,10 +59,28 @@ def parse_record(data: Any) -> CocktailRecord:
     for i, ingredient in enumerate(record.ingredients):
         if not ingredient.name.strip():
             raise InvalidRecord(f"ingredients[{i}].name: must not be blank")
-    if record.created_at is not None and record.created_at.tzinfo is None:
-        record.created_at = record.created_at.replace(tzinfo=UTC)
+    if record.created_at is not None:
+        record.created_at = _kept_date(record.created_at)
     _tidy(record)
     return record
+
+
+# A date is shown and compared in other time zones (pages, PostgreSQL's session zone), where
+# one in the year 1 or 9999 overflows `datetime`; from the year 1000 every ISO text of a date
+# has four digits, so that SQLite, which stores them as text, sorts them right.
+EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)  # excluded
+
+
+def _kept_date(value: datetime) -> datetime:
+    """The date in UTC (without a zone it is UTC), or InvalidRecord when out of range."""
+    try:
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in the year 0 in UTC
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise InvalidRecord("created_at: must be from the year 1000 to 9998")
+    return utc
 
 
 def _upgraded(data: Any) -> Any:
