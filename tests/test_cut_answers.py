@@ -170,17 +170,20 @@ async def test_the_bars_time_for_a_wish_bounds_both_tries(
 async def test_each_wish_is_offered_the_answer_shapes_its_words_allow(
     http: httpx.AsyncClient, app: Any, fake: FakeOllama
 ) -> None:
-    from barapp.wishes.prompt import COCKTAIL_SCHEMA, OFF_TOPIC_SCHEMA, SCHEMA
+    from barapp.wishes.prompt import COCKTAIL_SCHEMA, SCHEMA
 
-    wishes = {
-        "something fresh with gin and cucumber": COCKTAIL_SCHEMA,
-        "what is the capital of Peru?": OFF_TOPIC_SCHEMA,
-        "tell me about yourself": SCHEMA,
-    }
-    for text in wishes:
-        await wish(http, text)
+    fake.set_scenario("off_topic", "ok", "ok")  # the model would refuse them all
+    ids = []
+    for text in ("something fresh with gin and cucumber", "what is the capital of Peru?"):
+        ids.append(await wish(http, text))
         await finished(app)
-    assert [request.body["format"] for request in fake.chat_requests] == list(wishes.values())
-    statuses = [row["status"] for row in await Generation.select().order_by(Generation.created_at)]
-    # The grammar decides: the capital of Peru can only be refused, gin only poured.
-    assert statuses == ["done", "refused", "done"]
+    fake.set_scenario("ok")
+    ids.append(await wish(http, "tell me about yourself"))
+    await finished(app)
+    # Gin is sent the cocktail's shape alone (the grammar cannot refuse it); the capital of
+    # Peru is not sent at all; the rest is the model's call.
+    assert [request.body["format"] for request in fake.chat_requests] == [COCKTAIL_SCHEMA, SCHEMA]
+    rows = {str(r["id"]): r for r in await Generation.select()}
+    assert [rows[i]["status"] for i in ids] == ["done", "refused", "done"]
+    page = (await http.get(f"/generations/{ids[1]}")).text  # the bar's redirect, on a reload
+    assert "We only talk cocktails here!" in page

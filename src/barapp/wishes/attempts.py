@@ -36,11 +36,7 @@ RETRIED = frozenset({Reason.TRUNCATED, Reason.LOOPING, Reason.INVALID_OUTPUT})
 """The model's own failures, which another try may not repeat."""
 
 
-SCHEMAS = {
-    Shape.COCKTAIL: prompt.COCKTAIL_SCHEMA,
-    Shape.OFF_TOPIC: prompt.OFF_TOPIC_SCHEMA,
-    Shape.EITHER: prompt.SCHEMA,
-}
+SCHEMAS = {Shape.COCKTAIL: prompt.COCKTAIL_SCHEMA, Shape.EITHER: prompt.SCHEMA}
 """The answer's shapes a wish is offered (`wishes/topic.py`)."""
 
 
@@ -77,7 +73,12 @@ async def ask(
     seconds = bar.wish_seconds
     deadline = asyncio.get_running_loop().time() + seconds
     messages = prompt.messages(wish, bar.bar_name)
-    schema = SCHEMAS[shape_of(wish)]
+    shape = shape_of(wish)
+    if shape is Shape.OFF_TOPIC:
+        # The bar's own redirect, in the reader's language: a small model's was often
+        # garbled, and the model's time is the next guest's.
+        return Refusal(""), llm.Stats(), None
+    schema = SCHEMAS[shape]
     for attempt, sampling in enumerate(SAMPLING, start=1):
         stats = llm.Stats()
         parser = JSONStream(clean=clean)

@@ -5,7 +5,7 @@ and "I'm tired, cheer me up" as off-topic, and wrote a cocktail for "write me a 
 sea". So the model only decides what the words cannot: a wish that names a drink, a taste, a
 mood or an occasion is offered the cocktail shape alone (the grammar then cannot refuse it);
 one that asks for other help (a poem, code, the weather, a capital) and names nothing to drink
-is offered the off-topic message alone, which the model still writes, in the guest's words.
+is not sent to the model: the bar's own redirect answers it (`wishes/attempts.py`).
 Anything else is the model's call. On a bar's tablet a wish is about a drink until shown
 otherwise, so the drink words win over the other-help words.
 """
