@@ -43,7 +43,7 @@ class Ingredient(msgspec.Struct, forbid_unknown_fields=True):
         Annotated[float, Meta(ge=0, le=10_000, extra_json_schema=asked(maximum=1000))] | None
     ) = None
     unit: Annotated[str, Meta(max_length=20)] = ""
-    note: Annotated[str, Meta(max_length=200, extra_json_schema=asked(maxLength=120))] = ""
+    note: Annotated[str, Meta(max_length=200, extra_json_schema=asked(maxLength=60))] = ""
 
 
 class Music(msgspec.Struct, forbid_unknown_fields=True):
@@ -54,13 +54,15 @@ class Music(msgspec.Struct, forbid_unknown_fields=True):
 class Recipe(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: Annotated[str, Meta(min_length=1, max_length=200, extra_json_schema=asked(maxLength=80))]
     glass: Annotated[str, Meta(max_length=100, extra_json_schema=asked(maxLength=60))] = ""
-    garnish: Annotated[str, Meta(max_length=200, extra_json_schema=asked(maxLength=120))] = ""
-    image_prompt: Annotated[str, Meta(max_length=2000, extra_json_schema=asked(maxLength=400))] = ""
-    description: Annotated[str, Meta(max_length=4000, extra_json_schema=asked(maxLength=400))] = ""
+    garnish: Annotated[str, Meta(max_length=200, extra_json_schema=asked(maxLength=80))] = ""
+    image_prompt: Annotated[str, Meta(max_length=2000, extra_json_schema=asked(maxLength=300))] = ""
+    description: Annotated[str, Meta(max_length=4000, extra_json_schema=asked(maxLength=240))] = ""
     alcoholic: bool = True
     # A drink the bar can pour has two ingredients and a step at least, and few of either
     # (small models measured on llama.cpp filled every list to its bound with filler): the
     # grammar asks for that; the bar still keeps a one-ingredient drink a bartender wrote.
+    # The texts asked are short for the same reason (a 270M model on a CPU wrote notes of a
+    # hundred characters on every ingredient: a minute of the guest's wait).
     ingredients: Annotated[
         list[Ingredient],
         Meta(
@@ -72,7 +74,7 @@ class Recipe(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     steps: Annotated[
         list[
             Annotated[
-                str, Meta(max_length=2000, extra_json_schema=asked(minLength=8, maxLength=250))
+                str, Meta(max_length=2000, extra_json_schema=asked(minLength=8, maxLength=160))
             ]
         ],
         Meta(max_length=40, extra_json_schema=asked(minItems=1, maxItems=6)),
