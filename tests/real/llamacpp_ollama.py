@@ -340,6 +340,7 @@ class Handler(BaseHTTPRequestHandler):
             # which frees the model for the next chat.
             chunks.close()
             self.close_connection = True
+            self.server.record(model, body, {"done_reason": "client left"}, "".join(text))
         except Exception as exc:
             # As Ollama does once the stream began: the error as a last line, status 200.
             line = json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n"
@@ -389,6 +390,13 @@ class Server(ThreadingHTTPServer):
             file=sys.stderr,
             flush=True,
         )
+        self.record(model, body, final, content)
+
+    def record(
+        self, model: Model, body: dict[str, Any], final: dict[str, Any], content: str
+    ) -> None:
+        """The answer in the transcript, a finished one or what was written before the client
+        left (barapp stopping a loop)."""
         if self.transcript is None:
             return
         wish = next((m["content"] for m in reversed(body["messages"]) if m["role"] == "user"), "")
