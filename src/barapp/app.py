@@ -32,6 +32,7 @@ from barapp.store import db
 from barapp.store.bar_settings import BarSettings
 from barapp.store.leases import Leases
 from barapp.web import health, i18n, reasons, sessions
+from barapp.web.cleaning import CleanQueryString
 from barapp.web.dependencies import DEPENDENCIES, from_state
 from barapp.web.errors import error_page
 from barapp.web.head import HeadAsGet
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Around Litestar's whole handler, not in `middleware=[...]`: route middleware never sees
     # the 404 of an unknown path or the 405 of a wrong method (the router raises them before
     # any route is chosen). Here it sees every response, error pages and static files included.
+    app.asgi_handler = CleanQueryString(app.asgi_handler)
     app.asgi_handler = sessions.SessionMiddleware(app.asgi_handler, settings)
     app.asgi_handler = SecurityHeaders(app.asgi_handler, https=settings.barapp_https)
     app.asgi_handler = HeadAsGet(app.asgi_handler)

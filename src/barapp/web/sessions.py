@@ -31,7 +31,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from barapp.settings import Settings
 from barapp.store import db
 from barapp.store.tables import BartenderSession
-from barapp.web import dependencies
+from barapp.web import cleaning, dependencies
 
 COOKIE = "barapp_session"
 CSRF_FIELD = "csrf_token"
@@ -136,18 +136,19 @@ def bartender_cached(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
 
 async def check_csrf(request: Request[Any, Any, Any]) -> None:
     """Raise CSRFRefused unless a state-changing request carries this session's token.
-    (Reading the form here caches it for the handler.)"""
+    (Reading the form here cleans it, once, for every handler: see `cleaning`.)"""
     if request.method not in UNSAFE:
         return
     expected = csrf_of(request)
-    sent = request.headers.get(CSRF_HEADER, "")
-    form: dict[str, str] = {}
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        sent = sent or form.get(CSRF_FIELD, "")
-    if not (sent and hmac.compare_digest(sent, expected)):
-        raise CSRFRefused(form)
+    form = await cleaning.clean_form(request)
+    sent = request.headers.get(CSRF_HEADER, "") or form.get(CSRF_FIELD, "")
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+    if not (
+        isinstance(sent, str)
+        and sent
+        and hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode())
+    ):
+        raise CSRFRefused({k: v for k, v in form.items() if isinstance(v, str)})
 
 
 class BartenderRequired(NotAuthorizedException):
