@@ -1,4 +1,4 @@
-"""The HTML error pages (400, 403, 404, 413, 500) that keep the app's look instead of
+"""The HTML error pages (400, 403, 404, 413, 415, 500) that keep the app's look instead of
 Litestar's JSON errors; an htmx request gets the explanation as a fragment."""
 
 from __future__ import annotations
@@ -34,6 +34,11 @@ class BadFilter(ValueError):
         self.allowed = allowed
 
 
+class BadCursor(ValueError):
+    """A gallery page's `after=` that no page of ours wrote: a 400 that says the link is broken
+    (and never shows it: it is only noise to a guest)."""
+
+
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # htmx swaps the answer into part of the page: it gets the explanation, not a whole page.
     partial = wants_partial(request)
@@ -54,6 +59,8 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         return page(request, template, 403, kind="forbidden")
     if isinstance(exc, HTTPException) and exc.status_code == 413:
         return page(request, template, 413, kind="too_large")
+    if isinstance(exc, BadCursor):
+        return page(request, template, 400, kind="bad_cursor")
     if isinstance(exc, BadFilter):
         return page(request, template, 400, kind="bad_filter", error=exc)
     if isinstance(exc, NotFoundException):
