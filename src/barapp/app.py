@@ -34,6 +34,7 @@ from barapp.store.leases import Leases
 from barapp.web import health, i18n, reasons, sessions
 from barapp.web.cleaning import CleanQueryString
 from barapp.web.dependencies import DEPENDENCIES, from_state
+from barapp.web.drafts import Drafts
 from barapp.web.errors import error_page
 from barapp.web.head import HeadAsGet
 from barapp.web.security_headers import SecurityHeaders
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: error_page},
         lifespan=[database, generations],
-        state=State({"settings": settings, "bar_settings": bar_settings}),
+        state=State({"settings": settings, "bar_settings": bar_settings, "drafts": Drafts()}),
         openapi_config=None,
     )
     # Around Litestar's whole handler, not in `middleware=[...]`: route middleware never sees

@@ -17,7 +17,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect
 
-from barapp.web import sessions
+from barapp.web import drafts, sessions
 from barapp.web.rendering import page
 from barapp.web.requests import wants_partial
 
@@ -44,13 +44,11 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     partial = wants_partial(request)
     template = "_error.html" if partial else "error.html"
     if isinstance(exc, sessions.CSRFRefused):
-        # What they typed comes back in a form with a fresh token (never a password).
-        kept = {
-            k: v for k, v in exc.form.items() if k != sessions.CSRF_FIELD and "password" not in k
-        }
-        return page(
-            request, template, 403, kind="csrf", resubmit_path=request.url.path, resubmit=kept
-        )
+        # A link back to the form, never a form around the fields that came in (under a fresh
+        # token, one tap would carry out another site's request); a guest's own draft waits
+        # for them in the form.
+        kept = drafts.keep_refused(request, exc.form)
+        return page(request, template, 403, kind="csrf", back=drafts.form_page(request), kept=kept)
     if isinstance(exc, NotAuthorizedException):
         if request.method == "GET" and not partial:
             return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)

@@ -8,8 +8,8 @@ out deletes the row, which ends the session wherever the cookie is.
 
 `SessionMiddleware` gives each request its token and refuses a POST, PUT, PATCH or DELETE
 whose CSRF token (the `X-CSRF-Token` header htmx sends, or the `csrf_token` form field of a
-plain form) does not match: `CSRFRefused`, rendered by `rendering.error_page` with what the
-person typed.
+plain form) does not match: `CSRFRefused`, rendered by `errors.error_page` as a link back to the
+form, never as a form to send again (see `drafts`).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ COOKIE = "barapp_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SCOPE_KEY = "barapp.session"
+FROM_COOKIE = "barapp.session_from_cookie"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 GUEST_COOKIE_DAYS = 365
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -44,7 +45,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 class CSRFRefused(Exception):
     """A state-changing request without our page's token: a stale page, or another site.
-    Carries the submitted form, so the page shown can keep what the person typed."""
+    Carries the submitted form (its text fields), from which only the route's draft field may
+    be kept, for the guest who sent it (`drafts.keep_refused`)."""
 
     def __init__(self, form: dict[str, str]) -> None:
         super().__init__("CSRF token missing or wrong")
@@ -62,6 +64,12 @@ def digest(token: str) -> str:
 def token_of(request: Request[Any, Any, Any]) -> str:
     token: str = request.scope[SCOPE_KEY]  # type: ignore[literal-required]
     return token
+
+
+def came_with_cookie(request: Request[Any, Any, Any]) -> bool:
+    """Whether the browser sent its session cookie (a cross-site POST comes without it, and then
+    has a token of its own that no browser holds)."""
+    return bool(request.scope.get(FROM_COOKIE))
 
 
 def guest_of(request: Request[Any, Any, Any]) -> str:
@@ -103,6 +111,7 @@ class SessionMiddleware:
         # one would overwrite a bartender's session (a logout by any website). Only pages
         # read with GET start a session.
         fresh = token is None and scope.get("method") in ("GET", "HEAD")
+        scope[FROM_COOKIE] = token is not None  # type: ignore[literal-required]
         scope[SCOPE_KEY] = token = token or new_token()  # type: ignore[literal-required]
 
         async def send_with_cookie(message: Message) -> None:
