@@ -77,7 +77,7 @@ async def test_hostile_text_from_guests_is_escaped_where_it_comes_back(
     client: Any, payload: str
 ) -> None:
     # A wish refused (too long) comes back in the form; a login name comes back in the form;
-    # a form refused for its missing token comes back to be sent again.
+    # a wish refused for its missing token waits in the wish form.
     refused = await client.post("/generate", data={"wish": payload + "x" * 500, "model": payload})
     assert refused.status_code == 400
     assert_inert(refused.text, payload)
@@ -89,8 +89,10 @@ async def test_hostile_text_from_guests_is_escaped_where_it_comes_back(
 
     async with app_client(create_app(client._transport.app.state.settings), csrf=False) as bare:
         expired = await bare.post("/generate", data={"wish": payload})
+        kept = await bare.get("/generate")
     assert expired.status_code == 403
-    assert_inert(expired.text, payload)
+    assert payload not in expired.text and str(escape(payload)) not in expired.text
+    assert_inert(kept.text, payload)
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

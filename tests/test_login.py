@@ -190,10 +190,12 @@ async def test_an_expired_session_is_a_guest(guest: httpx.AsyncClient) -> None:
 async def test_a_login_form_without_its_token_is_refused_and_keeps_the_name(app: Any) -> None:
     async with app_client(app, csrf=False) as client:
         response = await client.post("/login", data={"name": "marie", "password": PASSWORD})
+        form = await client.get("/login")
     assert response.status_code == 403
     assert "This page had expired." in response.text
-    assert "marie" in response.text
-    assert PASSWORD not in response.text  # a password is never sent back
+    assert 'href="/login"' in response.text and "marie" not in response.text
+    assert 'name="name" value="marie"' in form.text  # the name waits in the form
+    assert PASSWORD not in response.text + form.text  # a password is never kept
     assert await BartenderSession.count() == 0
 
 

@@ -32,7 +32,9 @@ from barapp.store import db
 from barapp.store.bar_settings import BarSettings
 from barapp.store.leases import Leases
 from barapp.web import health, i18n, reasons, sessions
+from barapp.web.cleaning import CleanQueryString
 from barapp.web.dependencies import DEPENDENCIES, from_state
+from barapp.web.drafts import Drafts
 from barapp.web.errors import error_page
 from barapp.web.head import HeadAsGet
 from barapp.web.security_headers import SecurityHeaders
@@ -132,12 +134,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: error_page},
         lifespan=[database, generations],
-        state=State({"settings": settings, "bar_settings": bar_settings}),
+        state=State({"settings": settings, "bar_settings": bar_settings, "drafts": Drafts()}),
         openapi_config=None,
     )
     # Around Litestar's whole handler, not in `middleware=[...]`: route middleware never sees
     # the 404 of an unknown path or the 405 of a wrong method (the router raises them before
     # any route is chosen). Here it sees every response, error pages and static files included.
+    app.asgi_handler = CleanQueryString(app.asgi_handler)
     app.asgi_handler = sessions.SessionMiddleware(app.asgi_handler, settings)
     app.asgi_handler = SecurityHeaders(app.asgi_handler, https=settings.barapp_https)
     app.asgi_handler = HeadAsGet(app.asgi_handler)

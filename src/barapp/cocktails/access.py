@@ -3,14 +3,18 @@ their own drink while it waits for approval."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from litestar import Request
 from litestar.exceptions import NotFoundException
 
+from barapp.cocktails.model import SLUG_PATTERN
 from barapp.store.tables import Cocktail, Generation
 from barapp.web import sessions
+
+SLUG_MAX = 120  # the cocktail document's bound (`CocktailRecord.slug`)
 
 
 async def cocktail_for(
@@ -23,6 +27,10 @@ async def cocktail_for(
     try:
         select = select.where(Cocktail.id == uuid.UUID(ident))
     except ValueError:
+        # Neither an id nor a slug names nothing, and is not sent to the database (NUL in it
+        # was a 500 on PostgreSQL).
+        if len(ident) > SLUG_MAX or not re.fullmatch(SLUG_PATTERN, ident):
+            raise NotFoundException() from None
         select = select.where(Cocktail.slug == ident)
     cocktail: dict[str, Any] | None = await select.first().output(load_json=True)
     if cocktail is None:

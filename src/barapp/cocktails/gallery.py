@@ -1,19 +1,25 @@
 """The gallery's query: filters from the URL, and keyset pagination (never OFFSET: a deep page
 costs what the first one does).
+
+Whatever the URL holds, a gallery page is a 200 or a 400, never an error of the database: the
+text is cleaned (`text.clean`, again here since a query can be built without a request), at
+most `MAX_TERMS` words are searched, each one quoted for FTS5, and a cursor is decoded into
+exactly its three typed parts or refused as `BadCursor`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
 from piccolo.engine.sqlite import SQLiteEngine
@@ -21,10 +27,17 @@ from piccolo.engine.sqlite import SQLiteEngine
 from barapp.cocktails.model import fold
 from barapp.store.db import current_engine
 from barapp.store.tables import RECIPE_COLUMNS, Cocktail
-from barapp.web.errors import BadFilter
+from barapp.text import clean
+from barapp.web.errors import BadCursor, BadFilter
 
 PAGE_SIZE = 24
 MAX_QUERY_LENGTH = 100
+# Words searched, the first ones: each is a LIKE and an FTS5 phrase, and a few dozen phrases
+# overflow FTS5's parser (a search of 30 U+FDFA, each folded into four Arabic words, did).
+MAX_TERMS = 8
+# Longer than any cursor a page writes (a sort key of a few hundred characters and an id).
+MAX_CURSOR = 8192
+CURSOR_CHARACTERS = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 # sort -> (column of the sort key, descending?)
 SORTS: dict[str, tuple[str, bool]] = {
     "newest": ("created_at", True),
@@ -71,10 +84,10 @@ class GalleryQuery:
     def from_params(cls, params: Mapping[str, str], bartender: bool = False) -> GalleryQuery:
         """The query of the URL's parameters. `show=all` is honoured for a bartender only
         (ignored for a guest, who only ever sees visible cocktails)."""
-        q = " ".join(params.get("q", "").split())
+        q = " ".join(clean(params.get("q", "")).split())
         if len(q) > MAX_QUERY_LENGTH:
             raise BadFilter("q", q[:20] + "…")
-        model = params.get("model", "").strip()
+        model = clean(params.get("model", "")).strip()
         if len(model) > 100:
             raise BadFilter("model", model[:20] + "…")
         alcohol = params.get("alcohol", "")
@@ -87,7 +100,9 @@ class GalleryQuery:
         show = params.get("show", "") if bartender else ""
         if show not in ("", "all"):
             raise BadFilter("show", show, ("all",))
-        query = cls(q, model, alcohol, sort, after, tuple(fold(q).split()), show)
+        # A word said twice is searched once.
+        terms = tuple(dict.fromkeys(fold(q).split()))[:MAX_TERMS]
+        query = cls(q, model, alcohol, sort, after, terms, show)
         if after:
             query.cursor()  # validates
         return query
@@ -114,25 +129,34 @@ class GalleryQuery:
         return bool(self.q or self.model or self.alcohol)
 
     def cursor(self) -> tuple[Any, uuid.UUID] | None:
+        """The last card's sort key and id from `after`; BadCursor unless a page of this sort
+        wrote it (cut, altered, or another sort's)."""
         if not self.after:
             return None
+        if len(self.after) > MAX_CURSOR or not CURSOR_CHARACTERS.match(self.after):
+            raise BadCursor(self.after)
         try:
-            key, raw_id = json.loads(base64.urlsafe_b64decode(self.after.encode()))
-            ident = uuid.UUID(raw_id)
-            if SORTS[self.sort][0] == "created_at":
-                key = datetime.fromisoformat(key)
-            elif not isinstance(key, str):
+            sort, key, ident = msgspec.json.decode(
+                base64.urlsafe_b64decode(self.after), type=tuple[str, str, uuid.UUID]
+            )
+            if sort != self.sort or clean(key) != key:
+                raise ValueError(sort)
+            if SORTS[self.sort][0] != "created_at":
+                return key, ident
+            moment = datetime.fromisoformat(key)
+            if moment.tzinfo is None:
                 raise ValueError(key)
-        except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
-            raise BadFilter("after", self.after[:20]) from None
-        return key, ident
+            # In UTC, as stored: an offset at year 1 or 9999 overflows here, not in the driver.
+            return moment.astimezone(UTC), ident
+        except (ValueError, binascii.Error, msgspec.DecodeError, OverflowError):
+            raise BadCursor(self.after) from None
 
 
 def encode_cursor(sort: str, row: Mapping[str, Any]) -> str:
     column = SORTS[sort][0]
     key = row[column].isoformat() if column == "created_at" else row[column]
-    raw = json.dumps([key, str(row["id"])], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    raw = msgspec.json.encode([sort, key, str(row["id"])])
+    return base64.urlsafe_b64encode(raw).decode()
 
 
 def _like_pattern(term: str) -> str:

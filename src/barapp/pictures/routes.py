@@ -17,6 +17,7 @@ from barapp.cocktails.access import cocktail_for
 from barapp.pictures import illustration, media
 from barapp.pictures.job import Pictures, can_redraw
 from barapp.settings import Settings
+from barapp.web import drafts
 from barapp.web.rendering import page
 from barapp.web.sessions import bartender_only
 
@@ -79,6 +80,7 @@ async def picture_state(
     include_in_schema=False,
     status_code=200,
     guards=[bartender_only],
+    opt={drafts.FORM_PAGE: "/cocktails/{ident}"},
 )
 async def redraw_picture(
     request: HTMXRequest,

@@ -17,12 +17,20 @@ from litestar.response import Redirect, Template
 from barapp.cocktails.access import cocktail_for
 from barapp.store import db
 from barapp.store.tables import Cocktail, Generation
+from barapp.web import drafts
 from barapp.web.rendering import page
 from barapp.web.requests import Form, safe_path
 from barapp.web.sessions import bartender_only
 
 GUARDS = [bartender_only]
 VARIANTS = ("card", "page")
+
+
+def _action(path: str) -> post:
+    """An action's route: a bartender's POST; refused for a stale page, it leads back to the
+    cocktail's page (web/drafts.py)."""
+    opt = {drafts.FORM_PAGE: "/cocktails/{ident}"}
+    return post(path, guards=GUARDS, include_in_schema=False, status_code=200, opt=opt)
 
 
 def _is_page_of(path: str, cocktail: dict[str, Any]) -> bool:
@@ -43,27 +51,27 @@ async def _moderate(
     return page(request, "_moderation.html", cocktail=cocktail, variant=variant, back=back)
 
 
-@post("/cocktails/{ident:str}/approve", guards=GUARDS, include_in_schema=False, status_code=200)
+@_action("/cocktails/{ident:str}/approve")
 async def approve(request: HTMXRequest, ident: FromPath[str], data: Form) -> Template | Redirect:
     return await _moderate(request, ident, data, visibility="visible")
 
 
-@post("/cocktails/{ident:str}/show", guards=GUARDS, include_in_schema=False, status_code=200)
+@_action("/cocktails/{ident:str}/show")
 async def show(request: HTMXRequest, ident: FromPath[str], data: Form) -> Template | Redirect:
     return await _moderate(request, ident, data, visibility="visible")
 
 
-@post("/cocktails/{ident:str}/hide", guards=GUARDS, include_in_schema=False, status_code=200)
+@_action("/cocktails/{ident:str}/hide")
 async def hide(request: HTMXRequest, ident: FromPath[str], data: Form) -> Template | Redirect:
     return await _moderate(request, ident, data, visibility="hidden")
 
 
-@post("/cocktails/{ident:str}/feature", guards=GUARDS, include_in_schema=False, status_code=200)
+@_action("/cocktails/{ident:str}/feature")
 async def feature(request: HTMXRequest, ident: FromPath[str], data: Form) -> Template | Redirect:
     return await _moderate(request, ident, data, featured=True)
 
 
-@post("/cocktails/{ident:str}/unfeature", guards=GUARDS, include_in_schema=False, status_code=200)
+@_action("/cocktails/{ident:str}/unfeature")
 async def unfeature(request: HTMXRequest, ident: FromPath[str], data: Form) -> Template | Redirect:
     return await _moderate(request, ident, data, featured=False)
 
@@ -84,7 +92,7 @@ async def delete_confirmation(
     )
 
 
-@post("/cocktails/{ident:str}/delete", guards=GUARDS, include_in_schema=False, status_code=200)
+@_action("/cocktails/{ident:str}/delete")
 async def delete(request: Request[Any, Any, Any], ident: FromPath[str], data: Form) -> Redirect:
     """Deletes the cocktail; its generations stay (the record of how it was made) and picture
     files are left alone (a stored picture is named by its content: another may share it)."""

@@ -17,6 +17,7 @@ from barapp.cocktails.model import InvalidRecord, parse_record, to_row
 from barapp.store import db
 from barapp.store.recipe import Ingredient, Recipe, fields
 from barapp.store.tables import Cocktail
+from barapp.web import drafts
 from barapp.web.rendering import page
 from barapp.web.requests import Form, checked
 from barapp.web.sessions import bartender_only
@@ -155,7 +156,13 @@ async def edit_form(request: Request[Any, Any, Any], ident: FromPath[str]) -> Te
     return _edit_page(request, cocktail, _form_of(cocktail))
 
 
-@post("/cocktails/{ident:str}/edit", guards=GUARDS, include_in_schema=False, status_code=200)
+@post(
+    "/cocktails/{ident:str}/edit",
+    guards=GUARDS,
+    include_in_schema=False,
+    status_code=200,
+    opt={drafts.FORM_PAGE: "/cocktails/{ident}/edit"},
+)
 async def edit_save(
     request: Request[Any, Any, Any], ident: FromPath[str], data: Form
 ) -> Template | Redirect:

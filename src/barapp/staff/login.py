@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 from barapp.staff import accounts
 from barapp.store import db
 from barapp.store.tables import LoginFailure
-from barapp.web import sessions
+from barapp.web import drafts, sessions
 from barapp.web.rendering import page
 from barapp.web.requests import Form, client_ip, safe_path
 
@@ -33,10 +33,17 @@ PER_ADDRESS = 20
 
 @get("/login", include_in_schema=False)
 async def login_form(request: Request[Any, Any, Any], next: FromQuery[str] = "/bar") -> Template:
-    return page(request, "login.html", next=safe_path(next, "/bar"), name="")
+    name = drafts.take(request, "name")
+    return page(request, "login.html", next=safe_path(next, "/bar"), name=name)
 
 
-@post("/login", include_in_schema=False, status_code=200)
+# Refused for a stale page, the name waits in the form (never the password: web/drafts.py).
+@post(
+    "/login",
+    include_in_schema=False,
+    status_code=200,
+    opt={drafts.FORM_PAGE: "/login", drafts.DRAFT: "name"},
+)
 async def login_submit(request: Request[Any, Any, Any], data: Form) -> Template | Redirect:
     # Stripped again after the cut: the throttle must count "marie", "marie   x"[:50] and
     # "marie\t" as the one account they log into.

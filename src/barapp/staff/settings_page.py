@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from barapp.settings import UNIT_SYSTEMS, Settings
 from barapp.store.bar_settings import FIELDS, Bar, BarSettings, defaults
+from barapp.web import drafts
 from barapp.web.rendering import page
 from barapp.web.requests import Form, checked
 from barapp.web.sessions import bartender_only
@@ -68,7 +69,13 @@ async def settings_form(
     return _settings_page(request, settings, _settings_form(bar), saved=saved)
 
 
-@post("/bar/settings", guards=GUARDS, include_in_schema=False, status_code=200)
+@post(
+    "/bar/settings",
+    guards=GUARDS,
+    include_in_schema=False,
+    status_code=200,
+    opt={drafts.FORM_PAGE: "/bar/settings"},
+)
 async def settings_save(
     request: Request[Any, Any, Any],
     data: Form,

@@ -8,8 +8,8 @@ out deletes the row, which ends the session wherever the cookie is.
 
 `SessionMiddleware` gives each request its token and refuses a POST, PUT, PATCH or DELETE
 whose CSRF token (the `X-CSRF-Token` header htmx sends, or the `csrf_token` form field of a
-plain form) does not match: `CSRFRefused`, rendered by `rendering.error_page` with what the
-person typed.
+plain form) does not match: `CSRFRefused`, rendered by `errors.error_page` as a link back to the
+form, never as a form to send again (see `drafts`).
 """
 
 from __future__ import annotations
@@ -31,12 +31,13 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from barapp.settings import Settings
 from barapp.store import db
 from barapp.store.tables import BartenderSession
-from barapp.web import dependencies
+from barapp.web import cleaning, dependencies
 
 COOKIE = "barapp_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SCOPE_KEY = "barapp.session"
+FROM_COOKIE = "barapp.session_from_cookie"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 GUEST_COOKIE_DAYS = 365
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -44,7 +45,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 class CSRFRefused(Exception):
     """A state-changing request without our page's token: a stale page, or another site.
-    Carries the submitted form, so the page shown can keep what the person typed."""
+    Carries the submitted form (its text fields), from which only the route's draft field may
+    be kept, for the guest who sent it (`drafts.keep_refused`)."""
 
     def __init__(self, form: dict[str, str]) -> None:
         super().__init__("CSRF token missing or wrong")
@@ -62,6 +64,12 @@ def digest(token: str) -> str:
 def token_of(request: Request[Any, Any, Any]) -> str:
     token: str = request.scope[SCOPE_KEY]  # type: ignore[literal-required]
     return token
+
+
+def came_with_cookie(request: Request[Any, Any, Any]) -> bool:
+    """Whether the browser sent its session cookie (a cross-site POST comes without it, and then
+    has a token of its own that no browser holds)."""
+    return bool(request.scope.get(FROM_COOKIE))
 
 
 def guest_of(request: Request[Any, Any, Any]) -> str:
@@ -103,6 +111,7 @@ class SessionMiddleware:
         # one would overwrite a bartender's session (a logout by any website). Only pages
         # read with GET start a session.
         fresh = token is None and scope.get("method") in ("GET", "HEAD")
+        scope[FROM_COOKIE] = token is not None  # type: ignore[literal-required]
         scope[SCOPE_KEY] = token = token or new_token()  # type: ignore[literal-required]
 
         async def send_with_cookie(message: Message) -> None:
@@ -136,18 +145,19 @@ def bartender_cached(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
 
 async def check_csrf(request: Request[Any, Any, Any]) -> None:
     """Raise CSRFRefused unless a state-changing request carries this session's token.
-    (Reading the form here caches it for the handler.)"""
+    (Reading the form here cleans it, once, for every handler: see `cleaning`.)"""
     if request.method not in UNSAFE:
         return
     expected = csrf_of(request)
-    sent = request.headers.get(CSRF_HEADER, "")
-    form: dict[str, str] = {}
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        sent = sent or form.get(CSRF_FIELD, "")
-    if not (sent and hmac.compare_digest(sent, expected)):
-        raise CSRFRefused(form)
+    form = await cleaning.clean_form(request)
+    sent = request.headers.get(CSRF_HEADER, "") or form.get(CSRF_FIELD, "")
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+    if not (
+        isinstance(sent, str)
+        and sent
+        and hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode())
+    ):
+        raise CSRFRefused({k: v for k, v in form.items() if isinstance(v, str)})
 
 
 class BartenderRequired(NotAuthorizedException):

@@ -22,7 +22,7 @@ from barapp.settings import Settings
 from barapp.store.bar_settings import Bar
 from barapp.store.statuses import GenerationStatus, Visibility
 from barapp.store.tables import Cocktail, Generation
-from barapp.web import sessions
+from barapp.web import drafts, sessions
 from barapp.web.rendering import context, language_of, page, renderer
 from barapp.web.requests import Form, client_ip
 from barapp.wishes import events as ev
@@ -77,10 +77,17 @@ async def generate_form(
     jobs: NamedDependency[Jobs],
     settings: NamedDependency[Settings],
 ) -> Template:
-    return await wish_page(request, jobs, settings)
+    # A wish refused with a stale page comes back in the box, to send or change.
+    return await wish_page(request, jobs, settings, wish=drafts.take(request, "wish"))
 
 
-@post("/generate", include_in_schema=False, status_code=200)
+# Refused for a stale page, the guest is sent back here, their wish kept (web/drafts.py).
+@post(
+    "/generate",
+    include_in_schema=False,
+    status_code=200,
+    opt={drafts.FORM_PAGE: "/generate", drafts.DRAFT: "wish"},
+)
 async def generate(
     request: HTMXRequest,
     data: Form,
@@ -281,7 +288,12 @@ async def generation_events(
     return EventSourceResponse(replay(), ping=15, send_timeout=30)
 
 
-@post("/generations/{gen_id:uuid}/stop", include_in_schema=False, status_code=200)
+@post(
+    "/generations/{gen_id:uuid}/stop",
+    include_in_schema=False,
+    status_code=200,
+    opt={drafts.FORM_PAGE: "/generations/{gen_id}"},
+)
 async def stop_generation(
     request: HTMXRequest,
     gen_id: FromPath[uuid.UUID],
