@@ -101,6 +101,9 @@ async def test_a_looping_answer_is_stopped_early_and_asked_again_otherwise(
     first, second = fake.chat_requests
     assert first.body["options"]["temperature"] == 0.8
     assert second.body["options"]["temperature"] < 0.8 and second.body["options"]["repeat_penalty"]
+    # The retry is told what went wrong (the grammar cannot forbid repeats).
+    assert "again and again" not in first.body["messages"][-1]["content"]
+    assert "again and again" in second.body["messages"][-1]["content"]
     events = [e["event"] for e in await events_of(http, gen_id)]
     restart = events.index("restart")
     # Stopped at the fourth repeated lime, before the ten the model meant to write.

@@ -120,6 +120,7 @@ async def ask(
         if attempt == len(SAMPLING) or cut[0] not in RETRIED:
             raise llm.LLMFailure(*cut)
         log.info("%s answer from %s, asking again: %s", cut[0], model, cut[1])
+        messages = prompt.messages(wish, bar.bar_name, looped=cut[0] is Reason.LOOPING)
         stream.restart()
         if job.picture is not None:  # the next answer brings its own image prompt
             job.picture.cancel()

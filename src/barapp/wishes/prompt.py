@@ -71,7 +71,8 @@ Rules for the drink:
 bitters, herbs, fruit. Real quantities: every ingredient has a number and a unit \
 (cl, ml, oz, dash, leaves, bar spoon...), or amount null only for "top up".
 - Balance: a base spirit (or a non-alcoholic base), sour and sweet in proportion, at most one \
-or two liqueurs. Never overly sweet, never a pile of liqueurs. 3 to 7 ingredients.
+or two liqueurs. Never overly sweet, never a pile of liqueurs. 3 to 7 ingredients, each \
+written once.
 - If the guest asks for no alcohol (or a mocktail, virgin, sans alcool), make it alcohol-free \
 and set "alcoholic" to false.
 - 2 to 6 short, precise steps (build, shake, stir, strain, garnish).
@@ -91,8 +92,15 @@ friendly sentence in the guest's language that steers them back to cocktails.
 """
 
 
-def messages(wish: str, bar_name: str) -> list[dict[str, str]]:
+AFTER_A_LOOP = """\
+(Your last answer wrote the same ingredient or step again and again. Write each one once, \
+then go on to the steps and the music.)"""
+
+
+def messages(wish: str, bar_name: str, looped: bool = False) -> list[dict[str, str]]:
+    """The chat: the system prompt and the guest's wish (with a word about the last answer's
+    loop, when it is asked again after one: the grammar cannot forbid repeats)."""
     return [
         {"role": "system", "content": SYSTEM_PROMPT.format(bar_name=bar_name)},
-        {"role": "user", "content": wish},
+        {"role": "user", "content": f"{wish}\n\n{AFTER_A_LOOP}" if looped else wish},
     ]
