@@ -205,3 +205,21 @@ def fake_ollama() -> Iterator[FakeOllama]:
     `fake_ollama.set_scenario("invalid_json", "ok")`; assert on `fake_ollama.last_chat.body`."""
     with FakeOllama() as fake:
         yield fake
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium, through Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browsing import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def console_errors() -> list[str]:
+    return []

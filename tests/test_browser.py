@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -19,26 +18,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browsing import PHONE, TABLET, TABLET_PORTRAIT, open_page, wait_until
 from tests.factories import cocktail_doc
 from tests.serving import serve
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TABLET = {"width": 1024, "height": 768}
-TABLET_PORTRAIT = {"width": 768, "height": 1024}
-PHONE = {"width": 390, "height": 844}
-
-
-def chromium_path() -> str:
-    path = os.environ.get("BARAPP_CHROMIUM") or shutil.which("chromium")
-    if not path:
-        message = "Chromium not found (apt-get install chromium, or set BARAPP_CHROMIUM)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -61,28 +47,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     subprocess.run([*python, "import", str(home / "menu.json")], env=env, check=True, timeout=60)
     with serve(env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def console_errors() -> list[str]:
-    return []
-
-
-def open_page(browser: Any, errors: list[str], **options: Any) -> Any:
-    page = browser.new_page(**options)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return page
 
 
 def card_names(page: Any) -> list[str]:
@@ -368,25 +332,6 @@ def test_gallery_illustrations_load_in_the_browser(
     assert all(src.endswith("/illustration.svg") for src in drawn)
     page.screenshot(path=str(artifacts / "gallery-illustrations-tablet.png"))
     assert console_errors == []
-
-
-def wait_until(page: Any, expression: str, timeout: float = 30.0) -> None:
-    """`page.wait_for_function` without its `eval`, which the app's CSP (no 'unsafe-eval')
-    refuses: `page.evaluate` goes through the DevTools protocol, which the CSP does not govern.
-    Like it, it keeps polling across a navigation (htmx reloads a page missing from history)."""
-    from playwright.sync_api import Error
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if page.evaluate(expression):
-                return
-        except Error as exc:
-            if "context was destroyed" not in exc.message:
-                raise
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still false after {timeout} s: {expression}")
-        time.sleep(0.05)
 
 
 CSP_LISTENER = (
