@@ -18,7 +18,7 @@ BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def names_in(html: str) -> list[str]:
-    return re.findall(r'<h2 class="card-title">(.*?)</h2>', html)
+    return re.findall(r'<h2 class="card-title"[^>]*>(.*?)</h2>', html)
 
 
 def at(minutes: int) -> str:

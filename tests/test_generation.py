@@ -22,7 +22,7 @@ from barapp.store.tables import Cocktail, Generation
 from barapp.web import sessions
 from barapp.wishes.prompt import COCKTAIL_SCHEMA
 from barapp.wishes.records import interrupt_orphaned_wishes
-from tests.conftest import app_client
+from tests.conftest import PASSWORD, app_client, log_in
 from tests.fake_ollama import FakeOllama, Scenario, cocktail_document, scenario
 
 WISH = "something fresh with gin and basil for a summer evening"
@@ -156,10 +156,16 @@ async def test_resume_after_last_event_id_has_no_gap_and_no_duplicate(
 ) -> None:
     gen_id = await wish(http)
     await finished(wish_app)
-    everything = await events_of(http, gen_id)
+    everything = untokened(await events_of(http, gen_id))
     for last in (1, 5, len(everything) - 1):
-        rest = await events_of(http, gen_id, last=last)
+        rest = untokened(await events_of(http, gen_id, last=last))
         assert rest == everything[last:]
+
+
+def untokened(events: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The events without the fresh token each rendering of a wish form carries."""
+    token = re.compile(r'name="form_token" value="[0-9a-f]{32}"')
+    return [{**e, "data": token.sub("form_token", e["data"])} for e in events]
 
 
 async def test_after_the_log_is_gone_the_stream_answers_from_the_database(
@@ -216,14 +222,14 @@ async def test_a_bad_wish_is_refused_with_a_message_and_the_wish_kept(
 
 
 FAILURES = [
-    ("not_found", "model_not_found", "This model is not installed in Ollama."),
+    ("not_found", "model_not_found", "The bar's AI cannot make this one right now"),
     ("busy", "busy", "The bar's AI is busy."),
     ("internal_error", "ollama_error", "Something went wrong while making your cocktail."),
     ("error_mid_stream", "stream_error", "Something went wrong while making your cocktail."),
-    ("reset", "connection_lost", "The connection to the bar's AI was lost."),
+    ("reset", "connection_lost", "The bar's AI stopped answering midway."),
     ("stall", "stalled", "The bar's AI took too long to answer."),
-    ("length", "truncated", "The answer was too long and was cut off, twice."),
-    ("invalid_json", "invalid_output", "a recipe we could not read, twice."),
+    ("length", "truncated", "The bar's AI lost its thread on this one."),
+    ("invalid_json", "invalid_output", "The bar's AI lost its thread on this one."),
 ]
 
 
@@ -242,6 +248,9 @@ async def test_every_failure_is_explained_kept_for_retry_and_saves_nothing(
     events = await events_of(http, gen_id)
     result = next(e["data"] for e in events if e["event"] == "result")
     assert message in result
+    assert "outcome-failed" in result and 'role="alert"' in result  # not a success
+    assert "drink-name" not in result and "Ingredients" not in result  # no empty card
+    assert "Staff only" not in result  # a guest reads guest words
     assert "Nothing half-made was saved." in result
     assert f'value="{WISH}"' in result  # one click to try again, wish kept
     assert events[-1]["event"] == "end"
@@ -255,16 +264,38 @@ async def test_ollama_unreachable(database: Settings) -> None:
     app = create_app(dataclasses.replace(database, ollama_host="127.0.0.1:9"))
     async with app_client(app, "fr") as client:
         form = await client.get("/generate")
-        assert "L'IA du bar ne répond pas pour le moment." in form.text
-        assert "http://127.0.0.1:9" in form.text
+        # Said before anything is typed, in guest words, and the form is off.
+        assert "L'IA du bar se repose pour le moment." in form.text
+        assert '<fieldset class="wish-fields" disabled>' in form.text
+        assert "127.0.0.1:9" not in form.text and "ollama" not in form.text.lower()
         assert '<option value="llama3.1:8b" selected>' in form.text  # the configured model
-        gen_id = await wish(client)
+        gen_id = await wish(client)  # a POST still made (an old page) is told the same
         await finished(app)
         events = await events_of(client, gen_id)
     result = next(e["data"] for e in events if e["event"] == "result")
-    assert "L'IA du bar ne répond pas (Ollama n'est pas lancé ou pas joignable)." in result
+    assert "L'IA du bar se repose pour le moment : demandez au barman." in result
+    assert "127.0.0.1:9" not in result and "ollama" not in result.lower()
     assert (await generation(gen_id))["reason"] == "unreachable"
     assert await Cocktail.count() == 0
+
+
+async def test_a_bartender_sees_why_ollama_is_down_and_may_still_wish(database: Settings) -> None:
+    from barapp.staff import accounts
+
+    await accounts.add("marie", PASSWORD)
+    app = create_app(dataclasses.replace(database, ollama_host="127.0.0.1:9"))
+    async with app_client(app) as bartender:
+        assert (await log_in(bartender)).status_code == 303
+        form = await bartender.get("/generate")
+        assert "Staff only" in form.text and "http://127.0.0.1:9" in form.text
+        assert "ollama serve" in form.text
+        assert '<fieldset class="wish-fields">' in form.text  # not disabled for staff
+        gen_id = await wish(bartender)
+        await finished(app)
+        events = await events_of(bartender, gen_id)
+    result = next(e["data"] for e in events if e["event"] == "result")
+    assert "Staff only" in result
+    assert "Ollama does not answer at http://127.0.0.1:9" in result
 
 
 async def test_a_broken_answer_is_asked_again_once(
@@ -291,12 +322,15 @@ async def test_an_off_topic_wish_gets_a_friendly_redirect_and_no_cocktail(
     names = [e["event"] for e in events]
     assert not {"name", "glass", "ingredients", "steps", "music"} & set(names), names
     swap = next(e["data"] for e in events if e["event"] == "restart")
-    assert "live-refusal" in swap and 'sse-swap="message"' in swap
+    assert "outcome-refused" in swap and 'sse-swap="message"' in swap
+    assert "Ingredients" not in swap  # the card gave way: no empty headings
     streamed = [e["data"] for e in events if e["event"] == "message"]
     assert len(streamed) >= 2 and html.unescape("".join(streamed)) == message
     result = next(e["data"] for e in events if e["event"] == "result")
-    assert "result-refused" in result and message not in html.unescape(result)  # said once
-    assert 'href="/generate"' in result
+    # The end replaces the streamed box whole (sse-swap on it): the message, and what to do.
+    assert 'id="drink" sse-swap="restart,result" hx-swap="outerHTML"' in swap
+    assert "outcome-refused" in result and message in html.unescape(result)
+    assert "/generate?wish=tell%20me%20a%20joke" in result  # the wish kept, to be changed
     record = await generation(gen_id)
     assert record["status"] == "refused" and record["detail"] == message
     assert await Cocktail.count() == 0
@@ -415,7 +449,7 @@ async def test_shutdown_marks_running_wishes_interrupted(
     assert record["status"] == "interrupted"
     assert record["owner"] == wish_app.state.jobs.owner != ""
     events = await events_of(http, gen_id)
-    assert "Your wish is kept." in next(e["data"] for e in events if e["event"] == "result")
+    assert "Your wish is kept" in next(e["data"] for e in events if e["event"] == "result")
     assert await Cocktail.count() == 0
 
 
@@ -427,6 +461,7 @@ async def test_again_reruns_the_same_wish(http: httpx.AsyncClient, wish_app: Any
     # A streamed fragment is rendered for its reader: the form carries their own CSRF token.
     token = http.cookies.get(sessions.COOKIE)
     assert form.pop("csrf_token") == sessions.csrf_token(wish_app.state.settings.secret_key, token)
+    assert re.fullmatch("[0-9a-f]{32}", form.pop("form_token"))  # a fresh one: a new drink
     assert form == {"wish": "un cocktail au basilic", "model": "qwen2.5:7b"}
     again = await wish(http, form["wish"], form["model"])
     await finished(wish_app)

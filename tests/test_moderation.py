@@ -32,7 +32,7 @@ def at(minutes: int) -> str:
 
 
 def names_in(html: str) -> list[str]:
-    return re.findall(r'<h2 class="card-title">(.*?)</h2>', html)
+    return re.findall(r'<h2 class="card-title"[^>]*>(.*?)</h2>', html)
 
 
 def featured_strip(html: str) -> str:

@@ -5,6 +5,7 @@ settings, wish jobs, pictures) and what requests may ask of them."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,8 +22,8 @@ from litestar.template.config import TemplateConfig
 from barapp.cocktails import routes as cocktail_routes
 from barapp.cocktails.units import format_quantity
 from barapp.paths import STATIC, TEMPLATES
+from barapp.pictures import illustration, media
 from barapp.pictures import job as picture_jobs
-from barapp.pictures import media
 from barapp.pictures import routes as picture_routes
 from barapp.pictures.job import Pictures
 from barapp.pictures.providers import PROVIDER_NAMES, Painter
@@ -66,6 +67,9 @@ def configure_templates(env: Any) -> None:
     env.filters["quantity"] = format_quantity
     env.filters["thumb"] = media.thumb_name
     env.filters["provider_name"] = lambda key: PROVIDER_NAMES.get(key, key)
+    env.globals["illustration"] = illustration.inline
+    # A fresh token in each form that starts a wish: sent twice, it is one wish.
+    env.globals["form_token"] = lambda: uuid.uuid4().hex
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -64,6 +64,7 @@ CARD_COLUMNS = [
     Cocktail.sort_name,
     Cocktail.visibility,
     Cocktail.featured,
+    Cocktail.language,  # a card in another language than the page's says so (lang)
 ]
 # The "Featured" strip above the first page: the newest featured visible cocktails.
 FEATURED_COUNT = 6

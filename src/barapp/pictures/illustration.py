@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
+from markupsafe import Markup
+
 from barapp.pictures.colour import lightness, liquid_color, mix
 from barapp.pictures.garnish import Spot, garnish_layers
 from barapp.pictures.glasses import MATERIALS, SHAPES, Shape, body_path, glass_shape, half_width
@@ -168,3 +170,16 @@ def draw(glass: str, ingredients: list[dict[str, Any]], garnish: str, name: str 
         tag("g", "".join(vessel), transform=zoom),
         "</svg>",
     ))  # fmt: skip
+
+
+def inline(cocktail: Any) -> Markup:
+    """The drawing as markup to put in a page (the live card: no second request, so nothing
+    flickers when the card is swapped), sized by the page's CSS."""
+    get = (
+        cocktail.get
+        if isinstance(cocktail, dict)
+        else lambda key, default="": getattr(cocktail, key, default)
+    )
+    svg = draw(get("glass", ""), get("ingredients", []), get("garnish", ""), get("name", ""))
+    # Our own markup, every outside string in it escaped by draw().
+    return Markup(svg.replace(' width="800" height="600"', "", 1))  # noqa: S704

@@ -102,6 +102,9 @@ class Generation(Table):
     status = Varchar(length=20, default=GenerationStatus.QUEUED)
     # The process running the wish (its lease: store/leases.py).
     owner = Varchar(length=32, default="")
+    # The token rendered with the wish's form: a second POST of the same form (a double tap,
+    # a resent request) finds this wish instead of making a second drink.
+    form_token = Varchar(length=32, null=True, default=None, unique=True)
     # Why it failed (a `FailureReason`) and the details; for a refusal, the model's message.
     reason = Varchar(length=30, default="")
     detail = Text(default="")

@@ -19,6 +19,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from barapp.settings import LANGUAGES
 
@@ -92,6 +93,15 @@ def format_amount(ctx: Context, value: float | None) -> str:
     return format_decimal(value, format="#,##0.##", locale=_lang(ctx))
 
 
+@pass_context
+def content_lang(ctx: Context, value: str | None) -> Markup:
+    """` lang="fr"` on content written in another language than the page's (a French recipe
+    read in the English interface is spoken with French rules), nothing otherwise."""
+    if value in LANGUAGES and value != _lang(ctx):
+        return Markup(' lang="%s"') % value
+    return Markup("")
+
+
 def configure_jinja(env: Environment) -> None:
     # Fragments travel in every SSE event: no blank lines left behind by template tags.
     env.trim_blocks = True
@@ -105,6 +115,7 @@ def configure_jinja(env: Environment) -> None:
     env.filters["date"] = format_date
     env.filters["amount"] = format_amount
     env.globals["languages"] = LANGUAGES
+    env.globals["content_lang"] = content_lang
 
 
 def language_names() -> dict[str, str]:

@@ -23,6 +23,8 @@ COALESCE_SECONDS = 0.03
 STREAMED_FIELDS = ("name", "description", "glass", "garnish", "message")
 # Items that appear whole, one by one, as each is complete.
 LISTS = ("ingredients", "steps")
+# What the sketch of the drink is drawn from, besides the ingredients (written before them).
+SKETCHED = (("name",), ("glass",), ("garnish",))
 
 
 class Status(msgspec.Struct, frozen=True):
@@ -48,6 +50,17 @@ class Item(msgspec.Struct, frozen=True):
 
 class Music(msgspec.Struct, frozen=True):
     value: Any
+
+
+class Sketch(msgspec.Struct, frozen=True):
+    """The glass and the ingredients are known: the card can show the drink drawn from them
+    (`painting`: a picture is being drawn too, and will follow)."""
+
+    name: str
+    glass: str
+    garnish: str
+    ingredients: list[Any]
+    painting: bool = False
 
 
 class Restart(msgspec.Struct, frozen=True):
@@ -80,14 +93,20 @@ class End(msgspec.Struct, frozen=True):
     """Nothing follows: the reader closes its stream."""
 
 
-Event = Status | Text | Item | Music | Restart | OffTopic | Result | Picture | End
+Event = Status | Text | Item | Music | Sketch | Restart | OffTopic | Result | Picture | End
 
 
 class Emitter:
     """The events of one generation, in order, into the log."""
 
-    def __init__(self, log: EventLog, gen_id: str, wish: str, model: str) -> None:
+    def __init__(
+        self, log: EventLog, gen_id: str, wish: str, model: str, painting: bool = False
+    ) -> None:
         self.log = log
+        self.painting = painting
+        """Whether a picture will be drawn (an image service is on): the sketch says so."""
+        self.known: dict[str, Any] = {}
+        """The drawing's parts written so far: name, glass, garnish."""
         self.gen_id = gen_id
         self.wish = wish
         self.model = model
@@ -114,7 +133,23 @@ class Emitter:
                 self.send(Music(event.value))
             elif isinstance(event, ValueDone) and path == ("kind",) and event.value == "off_topic":
                 self.send(OffTopic())
+            elif isinstance(event, ValueDone) and path in SKETCHED:
+                self.known[path[0]] = event.value
+            elif isinstance(event, ValueDone) and path == ("ingredients",):
+                self.flush()
+                self.send(self._sketch(event.value))
         self._schedule()
+
+    def _sketch(self, ingredients: Any) -> Sketch:
+        text = {k: str(v) if isinstance(v, str) else "" for k, v in self.known.items()}
+        items = ingredients if isinstance(ingredients, list) else []
+        return Sketch(
+            text.get("name", ""),
+            text.get("glass", ""),
+            text.get("garnish", ""),
+            items,
+            self.painting,
+        )
 
     def _schedule(self) -> None:
         if not self.pending or self.timer is not None:
@@ -136,6 +171,7 @@ class Emitter:
 
     def restart(self) -> None:
         self.pending.clear()
+        self.known.clear()
         self.send(Restart())
 
     def result(self, outcome: str, **details: Any) -> None:

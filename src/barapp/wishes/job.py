@@ -62,7 +62,15 @@ class Jobs:
         self.admission = asyncio.Lock()
         """Held while a guest's quota is counted and their wish recorded."""
 
-    async def submit(self, wish: str, model: str, lang: str, guest: str = "", ip: str = "") -> str:
+    async def submit(
+        self,
+        wish: str,
+        model: str,
+        lang: str,
+        guest: str = "",
+        ip: str = "",
+        form_token: str | None = None,
+    ) -> str:
         """Record the wish and start its job at once (the model may load while the browser
         opens the stream). Raises QueueFull."""
         gen_id = str(uuid.uuid4())
@@ -76,6 +84,7 @@ class Jobs:
                 guest=guest,
                 ip=ip,
                 owner=self.owner,
+                form_token=form_token,
             )
             await db.write(lambda: Generation.insert(row))
         except BaseException:
@@ -107,7 +116,7 @@ class Jobs:
     # The job ---------------------------------------------------------------------------
 
     async def _run(self, gen_id: str, wish: str, model: str, lang: str) -> None:
-        stream = Emitter(self.events, gen_id, wish, model)
+        stream = Emitter(self.events, gen_id, wish, model, painting=self.pictures.painter.enabled)
         job = JobState(gen_id)
         try:
             stream.status("queued", place=0)

@@ -32,12 +32,13 @@ class LiveRenderer:
                 return "steps", self._html("_live_step.html", item=value)
             case ev.Music(value=value):
                 return "music", self._html("_live_music.html", music=value)
-            case ev.Status(state="", place=_):
-                return "status", ""
             case ev.Status(state=state, place=place):
+                # "" (ended) too: the Stop button goes, "New wish" comes back.
                 return "status", self._html("_generation_status.html", state=state, place=place)
+            case ev.Sketch() as sketch:
+                return "sketch", self._html("_sketch.html", sketch=sketch)
             case ev.Restart():
-                return "restart", self._html("_live_card.html")
+                return "restart", self._html("_drink.html", live=True, cocktail=None)
             case ev.OffTopic():  # the card gives way to the message (and comes back on a restart)
                 return "restart", self._html("_live_refusal.html")
             case ev.Result() as result:
@@ -50,6 +51,7 @@ class LiveRenderer:
                     message=result.message,
                     reason=result.reason,
                     live_picture=True,
+                    inline_picture=True,
                     live=True,
                 )
             case ev.Picture(cocktail=cocktail):

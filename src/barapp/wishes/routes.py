@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ import msgspec
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Response, Template
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -35,6 +36,8 @@ from barapp.wishes.queue import QueueFull
 log = logging.getLogger("barapp.wishes")
 
 MAX_WISH = 500
+FORM_TOKEN = re.compile(r"[0-9a-f]{32}")
+"""The shape of the token each wish form carries (`form_token()` in the templates)."""
 # Ids of the events that replay a generation's end from the database, past any live event's.
 FINAL_EVENT_IDS = 1_000_001
 
@@ -55,16 +58,21 @@ async def wish_page(
     request: Request[Any, Any, Any],
     jobs: Jobs,
     settings: Settings,
+    bar: Bar,
     status_code: int = 200,
+    template: str = "generate.html",
     **context: Any,
 ) -> Template:
+    """The wish page before a wish (or its start again, with a refused wish kept). Whether
+    the bar's AI answers and guests may wish is said before anything is typed."""
     models, down = await offered_models(jobs, settings)
     return page(
         request,
-        "generate.html",
+        template,
         status_code,
         models=models,
         ollama_down=down,
+        closed=not bar.guests_may_generate,
         ollama_host=settings.ollama_base_url,
         default_model=settings.ollama_default_model,
         **context,
@@ -76,9 +84,13 @@ async def generate_form(
     request: Request[Any, Any, Any],
     jobs: NamedDependency[Jobs],
     settings: NamedDependency[Settings],
+    bar: NamedDependency[Bar],
+    wish: FromQuery[str] = "",
 ) -> Template:
-    # A wish refused with a stale page comes back in the box, to send or change.
-    return await wish_page(request, jobs, settings, wish=drafts.take(request, "wish"))
+    # A wish refused with a stale page comes back in the box, to send or change; a refused
+    # (off-topic) one comes back by its link, to be changed.
+    kept = drafts.take(request, "wish") or wish[:MAX_WISH]
+    return await wish_page(request, jobs, settings, bar, wish=kept)
 
 
 # Refused for a stale page, the guest is sent back here, their wish kept (web/drafts.py).
@@ -98,6 +110,8 @@ async def generate(
 ) -> Template | Redirect:
     wish = " ".join(str(data.get("wish", "")).split())
     model = str(data.get("model", ""))
+    sent = str(data.get("form_token", ""))
+    token = sent if FORM_TOKEN.fullmatch(sent) else None
     lang = language_of(request)
     models, _ = await offered_models(jobs, settings)
     error = None
@@ -108,51 +122,72 @@ async def generate(
     elif model not in models:
         error = "model"
     if error:
-        return await _refuse(request, jobs, settings, 400, error, wish, model)
+        return await _refuse(request, jobs, settings, bar, 400, error, wish, model)
     guest, ip = sessions.guest_of(request), client_ip(request)
     counted = bartender is None and (
         bar.guest_wishes_per_hour or bar.ip_wishes_per_hour or not bar.guests_may_generate
     )
     # Counting and recording one at a time: checked side by side, ten simultaneous wishes
     # would all pass a quota of two.
-    async with jobs.admission if counted else contextlib.nullcontext():
-        limit = await _guest_limit(bar, guest, ip) if counted else None
-        if not limit:
+    # The same form sent twice (a double tap) is one wish: checked under the same lock, and a
+    # unique column settles a race between processes.
+    async with jobs.admission if counted or token else contextlib.nullcontext():
+        gen_id = await _wish_of_form(token)
+        limit = None
+        if gen_id is None:
+            limit = await _guest_limit(bar, guest, ip) if counted else None
+        if gen_id is None and not limit:
             try:
-                gen_id = await jobs.submit(wish, model, lang, guest=guest, ip=ip)
+                gen_id = await jobs.submit(wish, model, lang, guest=guest, ip=ip, form_token=token)
             except QueueFull:
                 limit = "busy"
             except Exception:  # the wish cannot even be recorded: say so, keep it in the form
-                log.exception("could not record a wish")
-                limit = "storage"
-    if limit:
+                gen_id = await _wish_of_form(token)
+                if gen_id is None:
+                    log.exception("could not record a wish")
+                    limit = "storage"
+    if limit or gen_id is None:
+        limit = limit or "storage"
         status = {"closed": 403, "busy": 503, "storage": 503}.get(limit, 429)
-        return await _refuse(request, jobs, settings, status, limit, wish, model)
+        return await _refuse(request, jobs, settings, bar, status, limit, wish, model)
     if not request.htmx:
         return Redirect(f"/generations/{gen_id}", status_code=303)
     # The address bar follows the wish: a reload (or a shared link) finds it at its own page.
     return page(
         request,
-        "_generation.html",
+        "_drink_stage.html",
         headers={"HX-Push-Url": f"/generations/{gen_id}"},
-        generation={"id": gen_id},
+        generation={"id": gen_id, "wish": wish, "language": lang},
+        wish=wish,
+        model=model,
         live=True,
     )
+
+
+async def _wish_of_form(token: str | None) -> str | None:
+    """The wish already made with this form, if it was sent before."""
+    if token is None:
+        return None
+    row = await Generation.select(Generation.id).where(Generation.form_token == token).first()
+    return str(row["id"]) if row else None
 
 
 async def _refuse(
     request: HTMXRequest,
     jobs: Jobs,
     settings: Settings,
+    bar: Bar,
     status: int,
     error: str,
     wish: str,
     model: str,
 ) -> Template:
-    """The form again, with the wish as typed and the reason, in the guest's language."""
-    if request.htmx:
-        return page(request, "_wish_refused.html", status, error=error, wish=wish, model=model)
-    return await wish_page(request, jobs, settings, status, error=error, wish=wish, model=model)
+    """The form again, with the wish as typed and the reason, in the guest's language: the
+    whole page, or for htmx the stage's start (the part the form's answer replaces)."""
+    template = "_wish_start.html" if request.htmx else "generate.html"
+    return await wish_page(
+        request, jobs, settings, bar, status, template, error=error, wish=wish, model=model
+    )
 
 
 async def _guest_limit(bar: NamedDependency[Bar], guest: str, ip: str) -> str | None:
@@ -260,7 +295,9 @@ async def generation_events(
     hide_recipe = not own and bar.premoderation
     # Rendered for this reader: their language, and the moderation bar if a bartender (asking
     # for `bartender` looked them up; the page context reads it).
-    live = LiveRenderer(renderer(request), context(request), key)
+    live = LiveRenderer(
+        renderer(request), {**context(request), "drink_lang": generation["language"]}, key
+    )
 
     def sse(event_id: int, event: ev.Event) -> bytes:
         name, html = live(event)

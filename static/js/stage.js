@@ -1,0 +1,60 @@
+// The wish page, a file (no inline script under the CSP):
+// - Enter sends the wish (a tablet's Return key), Shift+Enter starts a new line;
+// - the wish being typed survives a reload or a language switch (sessionStorage, this tab
+//   only), and is forgotten once a drink is on its way;
+// - while a drink is written, the page follows the text, unless the guest scrolled away.
+(() => {
+  const DRAFT = "barapp.wish";
+
+  document.addEventListener("keydown", (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLTextAreaElement) || box.id !== "wish") return;
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    if (box.form && box.value.trim()) box.form.requestSubmit();
+  });
+
+  document.addEventListener("input", (event) => {
+    if (event.target.id === "wish") sessionStorage.setItem(DRAFT, event.target.value);
+  });
+
+  const restoreDraft = () => {
+    const box = document.getElementById("wish");
+    const kept = sessionStorage.getItem(DRAFT);
+    if (box && !box.value && kept) {
+      box.value = kept;
+      box.dispatchEvent(new Event("input", { bubbles: true })); // the counter follows
+    }
+    // A drink on screen: the wish it came from is not a draft any more.
+    if (document.querySelector(".generation")) sessionStorage.removeItem(DRAFT);
+  };
+  document.addEventListener("DOMContentLoaded", restoreDraft);
+  document.addEventListener("htmx:afterSettle", restoreDraft);
+
+  // Following the text: only while a card fills, only downwards, and never against the
+  // guest: a scroll up since our last move means they are reading something else.
+  let ours = 0;
+  let away = false;
+  addEventListener("scroll", () => {
+    if (Math.abs(scrollY - ours) > 40 && scrollY < ours) away = true;
+  }, { passive: true });
+  const smooth = () => !matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const follow = (element) => {
+    if (away || !element) return;
+    const bottom = element.getBoundingClientRect().bottom;
+    if (bottom <= innerHeight - 8) return;
+    ours = scrollY + bottom - innerHeight + 16;
+    scrollTo({ top: ours, behavior: smooth() ? "smooth" : "auto" });
+  };
+  new MutationObserver((changes) => {
+    const card = document.querySelector(".drink-filling");
+    if (!card) return;
+    for (const change of changes) {
+      const target = change.target.nodeType === 1 ? change.target : change.target.parentElement;
+      if (target && card.contains(target)) return follow(target.lastElementChild || target);
+    }
+  }).observe(document.documentElement, { subtree: true, childList: true, characterData: true });
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.target.id === "stage") { away = false; ours = scrollY; }
+  });
+})();
