@@ -164,10 +164,12 @@ def wish_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 WATCH_LIVE_CARD = """() => {
   const steps = window.liveSteps = {names: [], counts: []};
   const note = () => {
-    const name = document.querySelector('.live-name');
-    const text = name ? name.textContent.trim() : '';
+    const name = document.querySelector('.drink-name');
+    // The name as written so far, without the hidden "Your cocktail:" read before it.
+    const text = name ? [...name.childNodes].filter(n => !n.classList?.contains('visually-hidden'))
+      .map(n => n.textContent).join('').trim() : '';
     if (text && steps.names[steps.names.length - 1] !== text) steps.names.push(text);
-    const count = document.querySelectorAll('.live-card .ingredients li').length;
+    const count = document.querySelectorAll('.drink .ingredients li').length;
     if (name && steps.counts[steps.counts.length - 1] !== count) steps.counts.push(count);
   };
   new MutationObserver(note).observe(document.body, {subtree: true, childList: true, characterData: true});
@@ -202,15 +204,15 @@ def test_a_wish_fills_the_card_live_and_resumes_after_a_reload(
 
     # A reload mid-stream replays the stream from its start into an empty card: no duplicates.
     page.reload()
-    page.wait_for_selector(".result-done", timeout=30_000)
-    assert page.inner_text(".live-name") == expected["name"]
-    assert page.locator(".live-card .ingredients li").count() == len(expected["ingredients"])
-    assert page.locator(".live-card .steps li").count() == len(expected["steps"])
+    page.wait_for_selector(".drink-cheers", timeout=30_000)
+    assert page.inner_text(".drink-name") == expected["name"]
+    assert page.locator(".drink .ingredients li").count() == len(expected["ingredients"])
+    assert page.locator(".drink .steps li").count() == len(expected["steps"])
     page.screenshot(path=str(artifacts / "wish-done-tablet.png"), full_page=True)
-    link = page.locator(".result-done a.card-link")
+    link = page.locator(".drink-actions a[href^='/cocktails/']")
     link.click()
     page.wait_for_url(re.compile(r".*/cocktails/[0-9a-f-]{36}$"))
-    assert page.inner_text(".cocktail-name") == expected["name"]
+    assert page.inner_text(".drink-page .drink-name") == expected["name"]
     assert console_errors == []
 
 
@@ -223,7 +225,7 @@ def test_closing_the_tab_mid_stream_still_saves_the_cocktail(
     page.goto(f"{url}/generate")
     page.fill("#wish", "un cocktail frais au basilic")
     page.click("button[type=submit]")
-    page.wait_for_selector(".live-card .ingredients li", timeout=20_000)
+    page.wait_for_selector(".drink .ingredients li", timeout=20_000)
     page.close()  # the guest walks away mid-stream
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -283,28 +285,28 @@ def test_the_picture_swaps_in_after_the_recipe(
     page.click("button[type=submit]")
     # The recipe is complete: the card is there, its picture still on the way (the shaker over
     # the built-in illustration).
-    page.wait_for_selector(".result-done", timeout=30_000)
-    assert page.locator(".result-done .picture-pending .shaker").count() == 1
-    assert loaded_pictures(page, ".result-done .picture img")[0].endswith("/illustration.svg")
+    page.wait_for_selector(".drink-cheers", timeout=30_000)
+    assert page.locator(".drink .picture-pending .shaker").count() == 1
+    assert page.locator(".drink .picture-pending svg[role=img]").count() == 1  # the drawing
     page.screenshot(path=str(artifacts / "wish-picture-pending-tablet.png"), full_page=True)
     # Then the SDXL picture swaps in, without a reload, and the stream ends.
     page.evaluate("window.__sameDocument = true")
-    page.wait_for_selector(".result-done .picture img[src^='/media/']", timeout=20_000)
+    page.wait_for_selector(".drink .picture img[src^='/media/']", timeout=20_000)
     wait_until(
         page,
-        "[...document.querySelectorAll('.result-done .picture img')].every(i => i.naturalWidth > 0)",
+        "[...document.querySelectorAll('.drink .picture img')].every(i => i.naturalWidth > 0)",
     )
-    assert page.locator(".result-done .picture-pending").count() == 0
-    assert "/media/" in loaded_pictures(page, ".result-done .picture img")[0]
+    assert page.locator(".drink .picture-pending").count() == 0
+    assert "/media/" in loaded_pictures(page, ".drink .picture img")[0]
     assert page.evaluate("window.__sameDocument") is True
     assert len(images.generations) == 1
     page.screenshot(path=str(artifacts / "wish-picture-ready-tablet.png"), full_page=True)
 
     # The cocktail page shows the full picture and who drew it; the gallery its thumbnail.
-    page.locator(".result-done a.card-link").click()
+    page.locator(".drink-actions a[href^='/cocktails/']").click()
     page.wait_for_url(re.compile(r".*/cocktails/[0-9a-f-]{36}$"))
-    wait_until(page, "document.querySelector('.cocktail-layout .picture img').naturalWidth > 0")
-    full = loaded_pictures(page, ".cocktail-layout .picture img")
+    wait_until(page, "document.querySelector('.drink-page .picture img').naturalWidth > 0")
+    full = loaded_pictures(page, ".drink-page .picture img")
     assert full and "/media/" in full[0]
     assert "Stability AI (SDXL)" in page.inner_text(".picture-caption")
     page.screenshot(path=str(artifacts / "cocktail-picture-tablet.png"), full_page=True)
@@ -373,8 +375,8 @@ def test_the_app_works_under_its_strict_csp(
 
     page.locator(".card a.card-link").click()
     page.wait_for_url(re.compile(r".*/cocktails/[0-9a-f-]{36}$"))
-    assert page.inner_text(".cocktail-name") == "Gin Basil Smash"
-    wait_until(page, "document.querySelector('.cocktail-layout .picture img').naturalWidth > 0")
+    assert page.inner_text(".drink-page .drink-name") == "Gin Basil Smash"
+    wait_until(page, "document.querySelector('.drink-page .picture img').naturalWidth > 0")
     assert violations() == []
 
     url, fake = wish_server
@@ -383,8 +385,8 @@ def test_the_app_works_under_its_strict_csp(
     page.fill("#wish", "something fresh with gin and basil for a summer evening")
     assert page.inner_text("#wish-count") == "55 / 500"  # counter.js, a file, runs
     page.click("button[type=submit]")
-    page.wait_for_selector(".result-done", timeout=30_000)  # filled by the SSE extension
-    assert page.inner_text(".live-name") == json.loads(fake.last_chat.content)["name"]
+    page.wait_for_selector(".drink-cheers", timeout=30_000)  # filled by the SSE extension
+    assert page.inner_text(".drink-name") == json.loads(fake.last_chat.content)["name"]
     assert page.evaluate("location.pathname").startswith("/generations/")
     page.screenshot(path=str(artifacts / "csp-wish-done-tablet.png"), full_page=True)
     assert violations() == []

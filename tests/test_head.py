@@ -50,7 +50,12 @@ async def test_head_answers_like_get_without_a_body(
         head = await client.head(path)
         assert head.status_code == got.status_code, path
         assert head.content == b"", path
-        assert dict(head.headers) == dict(got.headers), path
+        # A wish form carries a fresh token each time: its compressed length may differ by
+        # a byte; every other header is the same.
+        same = {k: v for k, v in got.headers.items() if k != "content-length"}
+        assert {k: v for k, v in head.headers.items() if k != "content-length"} == same, path
+        if "form_token" not in got.text:
+            assert head.headers.get("content-length") == got.headers.get("content-length"), path
     assert (await client.head("/healthz")).status_code == 200
 
 
