@@ -272,6 +272,7 @@ class Jobs:
             "detail": detail[:2000],
             "started_at": job.started_at,
             "finished_at": now(),
+            **job.timings(),  # a stopped or cut stream keeps what it had: its first token...
         }
         try:
             await records.update(gen_id, **values)
