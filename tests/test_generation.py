@@ -17,6 +17,7 @@ import pytest
 
 from barapp.app import create_app
 from barapp.settings import Settings
+from barapp.staff import accounts
 from barapp.store.leases import Leases
 from barapp.store.tables import Cocktail, Generation
 from barapp.web import sessions
@@ -353,6 +354,27 @@ async def test_stop_cancels_and_keeps_the_wish(
     assert "Stopped. Your wish is kept" in result
     assert (await generation(gen_id))["status"] == "stopped"
     assert await Cocktail.count() == 0
+
+
+async def test_a_stream_stopped_midway_keeps_its_first_token_and_tokens_for_the_log(
+    http: httpx.AsyncClient, wish_app: Any, fake: FakeOllama
+) -> None:
+    fake.set_scenario(scenario("ok", tokens_per_second=40))
+    gen_id = await wish(http)
+    await asyncio.sleep(0.8)  # some 30 tokens written, of a few hundred
+    await http.post(f"/generations/{gen_id}/stop", headers={"HX-Request": "true"})
+    await finished(wish_app)
+    record = await generation(gen_id)
+    assert record["status"] == "stopped"
+    assert record["started_at"] < record["first_token_at"] < record["finished_at"]
+    assert record["output_tokens"] and 5 < record["output_tokens"] < 100
+    assert record["prompt_tokens"] is None  # Ollama says it only at the end
+    await accounts.add("marie", PASSWORD)
+    await log_in(http)
+    entry = (await http.get("/bar/generations")).text.split('<li class="log-entry')[1]
+    first_token = re.search(r"Time to first token</dt><dd>([^<]*)</dd>", entry)
+    assert first_token and first_token.group(1).endswith(" s"), entry
+    assert f"— / {record['output_tokens']}</dd>" in entry
 
 
 async def test_the_queue_tells_each_guest_their_place_and_refuses_past_its_length(

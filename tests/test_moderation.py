@@ -450,6 +450,82 @@ async def test_the_generation_log_lists_what_went_wrong_with_reasons_and_timings
     assert (await bartender.get("/bar/generations?status=nope")).status_code == 400
 
 
+def entry_of(log: str, wish: str) -> str:
+    """The text of the log's entry for `wish`, tags out, spaces collapsed."""
+    entries = re.findall(r'<li class="log-entry.*?</li>', log, re.S)
+    entry = next(e for e in entries if wish in e)
+    return " ".join(re.sub(r"<[^>]+>", " ", entry).split())
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "detail", "shown"),
+    [
+        ("failed", "busy", "busy: too many requests", ("busy", "too many requests")),
+        ("failed", "busy", "Busy - too many requests", ("busy", "too many requests")),
+        ("failed", "model_not_found", "model not found: x", ("model_not_found", "x")),
+        ("failed", "busy", "server busy, try again", ("busy", "server busy, try again")),
+        ("failed", "busy", "busyness", ("busy", "busyness")),  # not a restatement
+        ("failed", "stalled", "stalled", ("stalled", "")),
+        ("stopped", "stopped", "", ("", "")),  # the badge says it
+        ("stopped", "stopped", "stopped by the guest", ("", "by the guest")),
+        ("interrupted", "interrupted", "the app stopped", ("", "the app stopped")),
+        ("done", "truncated", "kept 3 ingredients", ("truncated", "kept 3 ingredients")),
+    ],
+)
+def test_the_log_says_a_reason_once(
+    status: str, reason: str, detail: str, shown: tuple[str, str]
+) -> None:
+    from barapp.staff.log import said_once
+
+    assert said_once(status, reason, detail) == shown
+
+
+async def test_the_log_shows_each_reason_once_and_the_timings_a_stopped_stream_had(
+    bartender: httpx.AsyncClient, menu: None
+) -> None:
+    start = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
+    await Generation.insert(
+        Generation(
+            wish="a long island",
+            model="llama3.1:8b",
+            status="failed",
+            reason="busy",
+            detail="busy: too many requests, please try again later",
+            created_at=start,
+        ),
+        Generation(
+            wish="a tiki drink",
+            model="llama3.1:8b",
+            status="stopped",
+            reason="stopped",
+            created_at=start + timedelta(minutes=1),
+            started_at=start + timedelta(minutes=1),
+            first_token_at=start + timedelta(minutes=1, seconds=0.8),
+            finished_at=start + timedelta(minutes=1, seconds=3),
+            output_tokens=41,
+        ),
+        Generation(
+            wish="a dark and stormy",
+            model="llama3.1:8b",
+            status="interrupted",
+            reason="interrupted",
+            detail="the app stopped",
+            created_at=start + timedelta(minutes=2),
+        ),
+    )
+    log = (await bartender.get("/bar/generations")).text
+    busy = entry_of(log, "a long island")
+    assert busy.count("busy") == 1, busy
+    assert "busy too many requests, please try again later" in busy
+    stopped = entry_of(log, "a tiki drink")
+    assert stopped.lower().count("stopped") == 1, stopped  # the badge alone
+    assert "Time to first token 0.8 s" in stopped and "Total 3 s" in stopped
+    assert "Tokens (prompt / answer) — / 41" in stopped
+    interrupted = entry_of(log, "a dark and stormy")
+    assert interrupted.lower().count("interrupted") == 1, interrupted
+    assert "the app stopped" in interrupted
+
+
 # Settings ------------------------------------------------------------------------------------
 
 SETTINGS_FORM = {

@@ -21,12 +21,12 @@ from barapp.pictures import providers as pictures
 from barapp.settings import Settings
 from barapp.staff import accounts
 from barapp.store.leases import Leases
-from barapp.store.tables import Cocktail
+from barapp.store.tables import Cocktail, Generation
 from tests.conftest import app_client, make_settings
 from tests.factories import add_cocktails, cocktail_doc
 from tests.fake_images import FakeImageServer
 from tests.fake_ollama import FakeOllama, Scenario
-from tests.test_generation import events_of, finished, wish
+from tests.test_generation import events_of, finished, generation, wish
 
 PROMPT = "A coupe of pale pink gin sour with a basil leaf, on a marble bar"
 
@@ -329,3 +329,106 @@ async def test_pictures_left_pending_by_a_crash_are_marked_failed_and_can_be_ret
     assert row["image_status"] == "failed"
     assert row["image_reason"] == "interrupted"
     assert isinstance(row["id"], uuid.UUID)
+
+
+# --- The line is for the model only -----------------------------------------------------------
+
+
+async def came_true(condition: Any, seconds: float) -> bool:
+    """Whether `condition()` came true within `seconds` (polled every 10 ms)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+async def cocktail_of(gen_id: str) -> dict[str, Any]:
+    generation = await Generation.select().where(Generation.id == uuid.UUID(gen_id)).first()
+    assert generation is not None and generation["cocktail"] is not None, generation
+    row = await Cocktail.select().where(Cocktail.id == generation["cocktail"]).first()
+    return {**dict(row), "generation": dict(generation)}
+
+
+async def test_the_next_recipe_starts_when_a_recipe_ends_not_when_its_picture_does(
+    database: Settings, images: FakeImageServer, fake_ollama: FakeOllama
+) -> None:
+    # One wish at a time with Ollama, and an image service that accepts and never answers.
+    images.set_scenario("hang")
+    fake_ollama.set_scenario(Scenario(tokens_per_second=400))
+    settings = dataclasses.replace(
+        image_settings(database, images, "stability"),
+        ollama_host=fake_ollama.host,
+        ollama_concurrency=1,
+        image_timeout=60.0,
+        image_retries=0,
+    )
+    app = create_app(settings)
+    jobs = app.state.jobs
+    try:
+        async with app_client(app) as client:
+            first = await wish(client, "a gin sour for the first guest")
+            second = await wish(client, "a rum punch for the second guest")
+            # The second recipe is asked for while the first picture still hangs.
+            asked = await came_true(lambda: len(fake_ollama.chat_requests) == 2, 10)
+            assert asked, "the second wish waited for the first one's picture"
+            drink = await cocktail_of(first)
+            assert drink["generation"]["status"] == "done"
+            assert drink["image_status"] == "pending"
+            assert drink["image_owner"] == jobs.owner != ""  # under this process's lease
+            assert images.generations[0].status is None  # its picture: still no answer
+            gap = fake_ollama.chat_requests[1].received_at - drink["created_at"].timestamp()
+            assert gap < 1.0, f"the second recipe started {gap:.2f} s after the first ended"
+
+            # A Stop while the picture is pending records the picture interrupted.
+            assert first in jobs.tasks
+            stopped = await client.post(
+                f"/generations/{first}/stop", headers={"HX-Request": "true"}
+            )
+            assert stopped.status_code == 204
+            await asyncio.wait_for(asyncio.gather(jobs.tasks[first], return_exceptions=True), 5)
+            names = [e["event"] for e in await events_of(client, first)]
+            assert names[-3:] == ["result", "picture", "end"]
+            drink = await cocktail_of(first)
+            assert (drink["image_status"], drink["image_reason"]) == ("failed", "interrupted")
+            assert drink["generation"]["status"] == "done"  # the drink itself was kept
+
+            # The second recipe ends while its own picture hangs too; a shutdown then
+            # records that picture interrupted.
+            for _ in range(1000):
+                if (await generation(second))["status"] == "done":
+                    break
+                await asyncio.sleep(0.01)
+            assert len(images.generations) == 2 and images.generations[1].status is None
+            await jobs.shutdown()
+            names = [e["event"] for e in await events_of(client, second)]
+            assert names[-3:] == ["result", "picture", "end"]
+            drink = await cocktail_of(second)
+            assert (drink["image_status"], drink["image_reason"]) == ("failed", "interrupted")
+    finally:
+        await jobs.shutdown()
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+async def test_image_concurrency_bounds_the_pictures_drawn_at_once_redraws_included(
+    database: Settings, images: FakeImageServer, concurrency: int
+) -> None:
+    images.seconds_per_image = 0.3
+    settings = dataclasses.replace(
+        image_settings(database, images, "stability"), image_concurrency=concurrency
+    )
+    await add_cocktails(cocktail_doc("Redrawn"))
+    drawing = picture_jobs.Pictures(pictures.Painter(settings))
+    try:
+        drawn = [drawing.start(PROMPT), drawing.start(PROMPT)]
+        await drawing.redraw(await only_cocktail())
+        redrawn = list(drawing.redrawing.values())
+        results = await asyncio.wait_for(asyncio.gather(*drawn, *redrawn), 10)
+    finally:
+        await drawing.shutdown()
+    assert [r["image_status"] for r in results[:2]] == ["ready", "ready"]
+    assert (await only_cocktail())["image_status"] == "ready"
+    assert len(images.generations) == 3
+    assert images.max_active == concurrency

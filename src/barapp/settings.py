@@ -123,6 +123,11 @@ class Settings:
     """Retries after a busy (429), server (5xx) or timed-out answer, with growing waits; a bad
     key, no credits or a filtered picture is never retried."""
 
+    image_concurrency: int = field(default=2, metadata={"min": 1, "max": 1000})
+    """How many pictures are drawn at once (new drinks' and redrawn ones); the others wait
+    their turn. Pictures are drawn outside Ollama's line: a slow image service never delays
+    the next guest's recipe."""
+
     media_dir: Path = Path("data/media")
     """Folder where pictures of the drinks are kept."""
 

@@ -20,7 +20,8 @@ from barapp.store.tables import Cocktail
 
 class Pictures:
     """The pictures being drawn in this process: for new cocktails (started by the
-    generation as soon as the image prompt is written) and redrawn ones (the retry)."""
+    generation as soon as the image prompt is written) and redrawn ones (the retry), at most
+    IMAGE_CONCURRENCY at once: the others wait their turn, in order."""
 
     def __init__(self, painter: Painter, owner: str = "") -> None:
         self.painter = painter
@@ -28,12 +29,19 @@ class Pictures:
         """This process's name on the pictures it draws (its lease: store/leases.py)."""
         self.tasks: set[asyncio.Task[Any]] = set()
         self.redrawing: dict[str, asyncio.Task[None]] = {}
+        self.drawing = asyncio.Semaphore(painter.settings.image_concurrency)
+        """A place at the image service: new pictures and redraws share it."""
 
     def start(self, image_prompt: str) -> asyncio.Task[dict[str, str]]:
-        """Draw now; the task's result is the cocktail's image columns."""
-        task = asyncio.create_task(self.painter.paint(image_prompt), name="picture")
+        """Draw as soon as the image service has a place; the task's result is the
+        cocktail's image columns."""
+        task = asyncio.create_task(self._paint(image_prompt), name="picture")
         self._keep(task)
         return task
+
+    async def _paint(self, prompt: str) -> dict[str, str]:
+        async with self.drawing:
+            return await self.painter.paint(prompt)
 
     async def redraw(self, cocktail: dict[str, Any]) -> None:
         """Mark the cocktail's picture pending and draw it again in the background."""
@@ -55,7 +63,7 @@ class Pictures:
 
     async def _redraw(self, key: str, prompt: str) -> None:
         try:
-            columns = await self.painter.paint(prompt)
+            columns = await self._paint(prompt)
         except asyncio.CancelledError:
             with db.shielded():
                 await save_interrupted(key)

@@ -31,6 +31,22 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return max(0.0, (end - start).total_seconds())
 
 
+SEPARATORS = " :-–—,;."
+
+
+def said_once(status: str, reason: str, detail: str) -> tuple[str, str]:
+    """The reason and the detail as the log shows them, each thing said once beside the
+    status's badge: a reason that is the status itself (stopped, interrupted) is left to the
+    badge, and a detail that opens by restating its reason ("busy: …", "stopped by …") loses
+    that opening."""
+    for said in dict.fromkeys((reason, reason.replace("_", " "))):
+        opening, rest = detail[: len(said)], detail[len(said) :]
+        if said and opening.casefold() == said.casefold() and rest[:1] in ("", *SEPARATORS):
+            detail = rest.lstrip(SEPARATORS)
+            break
+    return ("" if reason == status else reason), detail
+
+
 def _log_entry(row: dict[str, Any], lang: str) -> dict[str, Any]:
 
     def when(value: datetime | None, with_date: bool = False) -> str:
@@ -41,8 +57,14 @@ def _log_entry(row: dict[str, Any], lang: str) -> dict[str, Any]:
             return format_datetime(local, "medium", tzinfo=local.tzinfo, locale=lang)
         return format_time(local, "medium", tzinfo=local.tzinfo, locale=lang)
 
+    # Without a reason nothing went wrong (a refusal's detail is the model's message).
+    reason, detail = ("", "")
+    if row["reason"]:
+        reason, detail = said_once(row["status"], row["reason"], row["detail"] or "")
     return {
         **row,
+        "reason_shown": reason,
+        "detail_shown": detail,
         "created": when(row["created_at"], with_date=True),
         "started": when(row["started_at"]),
         "first_token": when(row["first_token_at"]),

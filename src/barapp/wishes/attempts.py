@@ -55,6 +55,26 @@ class JobState:
     started_at: datetime | None = None
     note: tuple[Reason, str] | None = None
     """Why the answer was cut, and what was kept of it, for the bartenders' log."""
+    first_token_at: datetime | None = None
+    """The current try's first token, kept for the log when the wish ends without an answer
+    (stopped, failed midway)."""
+    stats: llm.Stats | None = None
+    """The current try's token counts (Ollama's, once its last chunk came)."""
+    streamed: int = 0
+    """The current try's tokens received so far (Ollama streams one per chunk)."""
+
+    def timings(self) -> dict[str, Any]:
+        """What is known of the current try's timings and tokens, for a wish that ends without
+        an answer: the log shows them rather than nothing."""
+        stats = self.stats or llm.Stats()
+        streamed = self.streamed or None
+        return {
+            "first_token_at": self.first_token_at,
+            "prompt_tokens": stats.prompt_tokens,
+            "output_tokens": stats.output_tokens if stats.output_tokens is not None else streamed,
+            "load_seconds": stats.load_seconds,
+            "eval_seconds": stats.eval_seconds,
+        }
 
 
 async def ask(
@@ -80,7 +100,8 @@ async def ask(
         return Refusal(""), llm.Stats(), None
     schema = SCHEMAS[shape]
     for attempt, sampling in enumerate(SAMPLING, start=1):
-        stats = llm.Stats()
+        stats = job.stats = llm.Stats()
+        job.first_token_at, job.streamed = None, 0
         parser = JSONStream(clean=clean)
         guard = LoopGuard()
         first_token_at: datetime | None = None
@@ -89,8 +110,9 @@ async def ask(
         try:
             async with asyncio.timeout_at(deadline), contextlib.aclosing(fragments):
                 async for fragment in fragments:
+                    job.streamed += 1
                     if first_token_at is None:
-                        first_token_at = now()
+                        first_token_at = job.first_token_at = now()
                         stream.status("writing")
                     parsed = parser.feed(fragment)
                     stream.relay(parsed)

@@ -28,10 +28,12 @@ SKETCHED = (("name",), ("glass",), ("garnish",))
 
 
 class Status(msgspec.Struct, frozen=True):
-    """Where the wish is: queued (with its place), thinking, writing; "" once it has ended."""
+    """Where the wish is: queued (with its place and the estimated wait, in seconds: 0 when
+    there is no estimate yet), thinking, writing; "" once it has ended."""
 
     state: str
     place: int = 0
+    wait_seconds: int = 0
 
 
 class Text(msgspec.Struct, frozen=True):
@@ -117,8 +119,8 @@ class Emitter:
     def send(self, event: Event) -> None:
         self.log.append(self.gen_id, event, terminal=isinstance(event, End))
 
-    def status(self, state: str, place: int = 0) -> None:
-        self.send(Status(state, place))
+    def status(self, state: str, place: int = 0, wait_seconds: int = 0) -> None:
+        self.send(Status(state, place, wait_seconds))
 
     def relay(self, parsed: list[Any]) -> None:
         for event in parsed:

@@ -88,7 +88,7 @@ class Jobs:
             )
             await db.write(lambda: Generation.insert(row))
         except BaseException:
-            await self.queue.leave(gen_id)
+            self.queue.leave(gen_id)
             raise
         self.events.open(gen_id)
         task = asyncio.create_task(self._run(gen_id, wish, model, lang), name=f"wish {gen_id}")
@@ -120,7 +120,7 @@ class Jobs:
         job = JobState(gen_id)
         try:
             stream.status("queued", place=0)
-            await self.queue.wait_turn(gen_id, lambda place: stream.status("queued", place=place))
+            await self.queue.wait_turn(gen_id, lambda place: self._queued(stream, place))
             # Kept in memory and written with the outcome: a write here would delay the request
             # to Ollama (measured: 5-10 ms of the time to the first visible word).
             job.started_at = now()
@@ -128,7 +128,13 @@ class Jobs:
             answer, stats, first_token_at = await attempts.ask(
                 self.ollama, self.pictures, self.bar(), stream, job, wish, model
             )
-            await self._finish(gen_id, stream, job, answer, stats, first_token_at, lang)
+            picture = await self._finish(gen_id, stream, job, answer, stats, first_token_at, lang)
+            # The line is for the model only: the next guest's recipe starts now, while this
+            # drink's picture is drawn under the pictures' own limit (IMAGE_CONCURRENCY).
+            self.queue.leave(gen_id)
+            if picture is not None:
+                await self._picture(stream, job, picture)
+            stream.close()
         except llm.LLMFailure as failure:
             await self._fail(gen_id, stream, job, Status.FAILED, failure.reason, failure.detail)
         except asyncio.CancelledError:
@@ -153,8 +159,10 @@ class Jobs:
             self.stopping.discard(gen_id)
             if job.picture is not None:
                 job.picture.cancel()  # nothing will show or keep it now
-            with db.shielded():
-                await self.queue.leave(gen_id)
+            self.queue.leave(gen_id)  # if it still holds its place (a failure, a stop)
+
+    def _queued(self, stream: Emitter, place: int) -> None:
+        stream.status("queued", place=place, wait_seconds=self.queue.wait_seconds(place))
 
     async def _finish(
         self,
@@ -165,7 +173,9 @@ class Jobs:
         stats: llm.Stats,
         first_token_at: datetime | None,
         lang: str,
-    ) -> None:
+    ) -> asyncio.Task[dict[str, str]] | None:
+        """The answer recorded: a refusal, or the cocktail saved and its `Result` sent. Returns
+        the picture still being drawn, if any (job.picture: cancelled with the job)."""
         timings = {
             "started_at": job.started_at,
             "first_token_at": first_token_at,
@@ -178,8 +188,8 @@ class Jobs:
         if isinstance(answer, Refusal):
             # The message is kept: a reload shows the same friendly redirect.
             await records.update(gen_id, status=Status.REFUSED, detail=answer.message, **timings)
-            stream.end(Status.REFUSED, message=answer.message)
-            return
+            stream.result(Status.REFUSED, message=answer.message)
+            return None
         record = parse_record(
             {
                 **msgspec.to_builtins(answer),
@@ -227,15 +237,24 @@ class Jobs:
         job.cocktail = values
         # The row as written is the card's data: reading it back cost a connection per wish.
         stream.result(Status.DONE, cocktail=dict(values))
-        if values["image_status"] == ImageStatus.PENDING:
-            assert picture is not None
-            job.picture = picture  # cancelled with the job from here on
-            columns = await picture
-            job.picture = None
-            await db.write(lambda: set_columns(str(values["id"]), columns))
-            values.update(columns)
-            stream.picture(dict(values))
-        stream.close()
+        if values["image_status"] != ImageStatus.PENDING:
+            return None
+        assert picture is not None
+        job.picture = picture  # cancelled with the job from here on
+        return picture
+
+    async def _picture(
+        self, stream: Emitter, job: JobState, picture: asyncio.Task[dict[str, str]]
+    ) -> None:
+        """Wait for the saved cocktail's picture (outside the line), then keep and show it. A
+        Stop or a shutdown meanwhile records it interrupted (`_run`)."""
+        assert job.cocktail is not None
+        values = job.cocktail
+        columns = await picture
+        job.picture = None
+        await db.write(lambda: set_columns(str(values["id"]), columns))
+        values.update(columns)
+        stream.picture(dict(values))
 
     async def _fail(
         self,
@@ -246,12 +265,14 @@ class Jobs:
         reason: Reason,
         detail: str,
     ) -> None:
+        self.queue.leave(gen_id)  # the model is done with it: the next wish need not wait
         values = {
             "status": status,
             "reason": reason,
             "detail": detail[:2000],
             "started_at": job.started_at,
             "finished_at": now(),
+            **job.timings(),  # a stopped or cut stream keeps what it had: its first token...
         }
         try:
             await records.update(gen_id, **values)

@@ -32,9 +32,14 @@ class LiveRenderer:
                 return "steps", self._html("_live_step.html", item=value)
             case ev.Music(value=value):
                 return "music", self._html("_live_music.html", music=value)
-            case ev.Status(state=state, place=place):
+            case ev.Status(state=state, place=place, wait_seconds=wait_seconds):
                 # "" (ended) too: the Stop button goes, "New wish" comes back.
-                return "status", self._html("_generation_status.html", state=state, place=place)
+                return "status", self._html(
+                    "_generation_status.html",
+                    state=state,
+                    place=place,
+                    wait_seconds=wait_seconds,
+                )
             case ev.Sketch() as sketch:
                 return "sketch", self._html("_sketch.html", sketch=sketch)
             case ev.Restart():
