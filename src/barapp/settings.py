@@ -149,7 +149,8 @@ class Settings:
 
     unit_system: str = field(default="cl", metadata={"choices": UNIT_SYSTEMS})
     """How recipes show volumes: `cl` (European bars, the IBA), `ml` or `oz` (1 oz = 3 cl).
-    Dashes, leaves and other counts are shown as written."""
+    Counts (dashes, leaves, bar spoons...) do not convert: they are shown in the reader's
+    language, a unit barapp does not know as written."""
 
     guests_may_generate: bool = True
     """`false`: only a logged-in bartender can make wishes; guests browse the gallery."""
