@@ -170,6 +170,11 @@ class Settings:
     line does not count). Past it the answer is cut: kept if it is a drink the bar can pour
     (a name, two ingredients, a step), else the wish fails as too slow and is kept for a retry."""
 
+    kiosk_idle_seconds: int = field(default=90, metadata={"min": 0, "max": 24 * 3600})
+    """Seconds without a touch, a key or a scroll after which a guest's tablet goes back to the
+    bar's home, in the bar's language, the last guest's wish and drink off the screen; 0 turns
+    it off. Never while a bartender is logged in."""
+
     bartender_session_hours: int = field(default=12, metadata={"min": 1, "max": 24 * 30})
     """How long a bartender stays logged in on a tablet."""
 

@@ -28,12 +28,15 @@ def language_of(request: Request[Any, Any, Any]) -> str:
 def context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """What every template sees, for a page, an htmx fragment or a live event alike."""
     bar = bar_of(request)
+    bartender = sessions.bartender_cached(request)
     return {
         **i18n.context_defaults(language_of(request)),
         "bar_name": bar.bar_name,
         "unit_system": bar.unit_system,
         "csrf": sessions.csrf_of(request) if sessions.SCOPE_KEY in request.scope else "",
-        "bartender": sessions.bartender_cached(request),
+        "bartender": bartender,
+        # The idle timer of a guest's tablet (static/js/kiosk.js); a bartender's has none.
+        "kiosk_idle": 0 if bartender else settings_of(request).kiosk_idle_seconds,
         "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
 
