@@ -35,10 +35,11 @@ FULL = cocktail_doc(
 )
 
 
-async def test_root_redirects_to_the_gallery(client: Any) -> None:
+async def test_root_is_the_tablets_home(client: Any) -> None:
+    # Once it led to the gallery; the tablet's home is tests/test_kiosk.py's.
     response = await client.get("/")
-    assert response.status_code in (301, 302, 307, 308)
-    assert response.headers["location"] == "/cocktails"
+    assert response.status_code == 200
+    assert 'href="/generate"' in response.text and 'href="/cocktails"' in response.text
 
 
 async def test_cocktail_page_shows_everything(client: Any) -> None:
@@ -135,6 +136,7 @@ async def test_every_page_loads_the_vendored_scripts_and_no_cdn(client: Any) -> 
         "/static/vendor/htmx-2.0.11.min.js",
         "/static/vendor/htmx-ext-sse-2.2.4.min.js",
         "/static/js/counter.js",
+        "/static/js/kiosk.js",
     ]
     assert "https://" not in html.split("<body>")[0]
 

@@ -78,9 +78,15 @@ async def test_a_cocktail_page_and_its_picture_fragment(client: httpx.AsyncClien
 
 
 async def test_a_redirect(client: httpx.AsyncClient) -> None:
-    response = await client.get("/")
-    assert response.status_code == 302
-    assert response.headers["location"] == "/cocktails"
+    response = await client.get("/reset")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    assert_secured(response)
+
+
+async def test_the_web_app_manifest(client: httpx.AsyncClient) -> None:
+    response = await client.get("/manifest.webmanifest")
+    assert response.status_code == 200
     assert_secured(response)
 
 

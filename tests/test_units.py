@@ -1,4 +1,5 @@
-"""Quantities in the bar's unit system (UNIT_SYSTEM): volumes convert, counts stay."""
+"""Quantities in the bar's unit system (UNIT_SYSTEM): volumes convert; counts read in the
+reader's language, with the plural their number takes there."""
 
 from __future__ import annotations
 
@@ -9,8 +10,17 @@ import httpx
 import pytest
 
 from barapp.app import create_app
-from barapp.cocktails.units import convert, format_oz, volume_unit
+from barapp.cocktails.units import (
+    COUNT_UNITS,
+    convert,
+    count_unit,
+    count_unit_text,
+    format_oz,
+    format_quantity,
+    volume_unit,
+)
 from barapp.settings import Settings
+from barapp.web.i18n import translations
 from tests.factories import add_cocktails, cocktail_doc
 
 
@@ -61,7 +71,7 @@ def test_ounces_read_as_fractions(amount: float, text: str | None) -> None:
     ("system", "lang", "expected"),
     [
         ("cl", "en", ["4.5 cl", "2.5 cl", "2 dashes", "soda"]),
-        ("cl", "fr", ["4,5 cl", "2,5 cl", "2 dashes", "soda"]),
+        ("cl", "fr", ["4,5 cl", "2,5 cl", "2 traits", "soda"]),
         ("ml", "en", ["45 ml", "25 ml", "2 dashes", "soda"]),
         ("oz", "en", ["1½ oz", "¾ oz", "2 dashes", "soda"]),
     ],
@@ -86,3 +96,98 @@ async def test_cocktail_page_shows_the_bars_units(
         html = (await c.get("/cocktails/sour", headers={"accept-language": lang})).text
     quantities = [q.strip() for q in html.split('<span class="quantity">')[1:]]
     assert [q.split("</span>")[0] for q in quantities] == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("dash", "dash"),
+        ("Dashes", "dash"),
+        ("trait", "dash"),
+        ("traits", "dash"),
+        ("leaves", "leaf"),
+        ("feuilles", "leaf"),
+        ("brins", "sprig"),
+        ("sprig", "sprig"),
+        ("bar spoon", "barspoon"),
+        ("barspoons", "barspoon"),
+        ("Cuillère de bar", "barspoon"),
+        ("cuilleres de bar", "barspoon"),
+        ("c. à café", None),  # an abbreviation nobody listed: as written
+        ("cuillère à soupe", "tablespoon"),
+        ("pincée", "pinch"),
+        ("pinches", "pinch"),
+        ("gouttes", "drop"),
+        ("morceaux", "piece"),
+        ("tranche", "slice"),
+        ("rondelles", "wheel"),
+        ("quartier", "wedge"),
+        ("wedges", "wedge"),
+        ("cubes", "cube"),
+        ("zeste", "zest"),
+        ("cl", None),
+        ("", None),
+        ("splash of love", None),
+    ],
+)
+def test_count_units_are_recognised_in_both_languages(written: str, name: str | None) -> None:
+    assert count_unit(written) == name
+
+
+QUANTITIES = [
+    # (amount, unit as written, reader's language, shown)
+    (2, "dash", "en", "2 dashes"),
+    (2, "dash", "fr", "2 traits"),
+    (1, "dash", "en", "1 dash"),
+    (1, "dash", "fr", "1 trait"),
+    (2, "traits", "en", "2 dashes"),
+    (1, "traits", "en", "1 dash"),
+    (1.5, "dash", "en", "1.5 dashes"),  # English: only 1 is singular
+    (1.5, "dash", "fr", "1,5 trait"),  # French: below 2 is singular
+    (0.5, "barspoon", "fr", "0,5 cuillère de bar"),
+    (2, "bar spoons", "fr", "2 cuillères de bar"),
+    (1, "cuillère de bar", "en", "1 barspoon"),
+    (3, "cuillères de bar", "en", "3 barspoons"),
+    (1, "leaves", "en", "1 leaf"),
+    (8, "feuilles", "en", "8 leaves"),
+    (1, "feuilles", "fr", "1 feuille"),
+    (8, "leaf", "fr", "8 feuilles"),
+    (2, "brins", "en", "2 sprigs"),
+    (1, "sprig", "fr", "1 brin"),
+    (1, "pincée", "en", "1 pinch"),
+    (2, "pinch", "en", "2 pinches"),
+    (2, "pinch", "fr", "2 pincées"),
+    (3, "drops", "fr", "3 gouttes"),
+    (2, "piece", "fr", "2 morceaux"),
+    (2, "slices", "fr", "2 tranches"),
+    (1, "wedge", "fr", "1 quartier"),
+    (2, "cube", "en", "2 cubes"),
+    (1, "rondelles", "en", "1 wheel"),
+    (None, "trait", "en", "dash"),  # no number: the unit alone, singular
+    (None, "dashes", "fr", "trait"),
+    (2, "splash of love", "fr", "2 splash of love"),  # unknown: as written
+    (None, "top", "en", "top"),
+    (4.5, "cl", "fr", "4,5 cl"),  # volumes as before
+]
+
+
+@pytest.mark.parametrize(("amount", "unit", "lang", "shown"), QUANTITIES)
+def test_count_units_read_in_the_readers_language_with_the_right_plural(
+    amount: float | None, unit: str, lang: str, shown: str
+) -> None:
+    context = {"lang": lang, "unit_system": "cl"}
+    ingredient = {"amount": amount, "unit": unit}
+    assert format_quantity(_Context(context), ingredient) == shown
+
+
+class _Context(dict[str, Any]):
+    """What `format_quantity` reads of a Jinja context: `get`."""
+
+
+def test_every_count_unit_has_both_french_forms() -> None:
+    french = translations("fr")
+    for name, (singular, plural) in COUNT_UNITS.items():
+        one, many = french.ngettext(singular, plural, 1), french.ngettext(singular, plural, 2)
+        assert (one, many) != (singular, plural) or name in ("cube", "part"), name
+        assert count_unit_text(name, 1, "fr") == one
+        assert count_unit_text(name, 3, "fr") == many

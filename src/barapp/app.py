@@ -19,6 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from barapp.cocktails import kiosk
 from barapp.cocktails import routes as cocktail_routes
 from barapp.cocktails.units import format_quantity
 from barapp.paths import STATIC, TEMPLATES
@@ -32,7 +33,7 @@ from barapp.staff import actions, edit, home, log, login, settings_page
 from barapp.store import db
 from barapp.store.bar_settings import BarSettings
 from barapp.store.leases import Leases
-from barapp.web import health, i18n, reasons, sessions
+from barapp.web import health, i18n, manifest, reasons, sessions
 from barapp.web.cleaning import CleanQueryString
 from barapp.web.dependencies import DEPENDENCIES, from_state
 from barapp.web.drafts import Drafts
@@ -46,10 +47,12 @@ from barapp.wishes.job import Jobs
 from barapp.wishes.records import interrupt_orphaned_wishes
 
 ROUTES = [
+    *kiosk.ROUTES,
     *cocktail_routes.ROUTES,
     *wish_routes.ROUTES,
     *picture_routes.ROUTES,
     health.healthz,
+    manifest.web_manifest,
     login.login_form,
     login.login_submit,
     login.logout,

@@ -154,7 +154,8 @@ class Settings:
 
     unit_system: str = field(default="cl", metadata={"choices": UNIT_SYSTEMS})
     """How recipes show volumes: `cl` (European bars, the IBA), `ml` or `oz` (1 oz = 3 cl).
-    Dashes, leaves and other counts are shown as written."""
+    Counts (dashes, leaves, bar spoons...) do not convert: they are shown in the reader's
+    language, a unit barapp does not know as written."""
 
     guests_may_generate: bool = True
     """`false`: only a logged-in bartender can make wishes; guests browse the gallery."""
@@ -173,6 +174,11 @@ class Settings:
     """The most time the model may spend on one wish, its one retry included (the wait in the
     line does not count). Past it the answer is cut: kept if it is a drink the bar can pour
     (a name, two ingredients, a step), else the wish fails as too slow and is kept for a retry."""
+
+    kiosk_idle_seconds: int = field(default=90, metadata={"min": 0, "max": 24 * 3600})
+    """Seconds without a touch, a key or a scroll after which a guest's tablet goes back to the
+    bar's home, in the bar's language, the last guest's wish and drink off the screen; 0 turns
+    it off. Never while a bartender is logged in."""
 
     bartender_session_hours: int = field(default=12, metadata={"min": 1, "max": 24 * 30})
     """How long a bartender stays logged in on a tablet."""

@@ -259,6 +259,19 @@ async def fetch_featured() -> list[dict[str, Any]]:
     return rows
 
 
+async def fetch_latest(count: int) -> list[dict[str, Any]]:
+    """The `count` newest visible cocktails (the tablet's home), the gallery's first cards."""
+    rows: list[dict[str, Any]] = (
+        await Cocktail.select(*CARD_COLUMNS)
+        .where(Cocktail.visibility == "visible")
+        .order_by(Cocktail.created_at, ascending=False)
+        .order_by(Cocktail.id, ascending=False)
+        .limit(count)
+        .output(load_json=True)
+    )
+    return rows
+
+
 async def known_models() -> list[str]:
     """The models that made visible cocktails, for the filter's choices."""
     # A "loose index scan": one index probe per distinct model instead of reading the whole

@@ -1,4 +1,5 @@
-"""The guest-facing pages: the gallery, a cocktail's own page, and the language switch."""
+"""The guest-facing pages: the gallery, a cocktail's own page, and the language switch (the
+tablet's home and its reset are `kiosk.py`)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,6 @@ from barapp.cocktails.gallery import (
 from barapp.web import i18n
 from barapp.web.rendering import page
 from barapp.web.requests import safe_path, wants_partial
-
-
-@get("/", include_in_schema=False)
-async def index() -> Redirect:
-    return Redirect("/cocktails", status_code=302)
 
 
 @get("/cocktails", include_in_schema=False)
@@ -83,4 +79,4 @@ async def set_language(
     return response
 
 
-ROUTES = [index, gallery, cocktail_page, set_language]
+ROUTES = [gallery, cocktail_page, set_language]

@@ -1,5 +1,10 @@
 """A bartender corrects a cocktail: the edit form, filled from the stored cocktail and
-validated as the import format is."""
+validated as the import format is.
+
+A refused edit says what to fix next to each field, in the reader's language ("Give the
+cocktail a name.", "At most 200 characters."), the bounds read from the recipe's definition;
+the import's validation stays the last word, and whatever it refuses that the form's checks did
+not foresee is still named at its field, in words."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import re
 from typing import Any
 
 import msgspec
+from babel.numbers import format_decimal
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -15,10 +21,10 @@ from piccolo.columns import Column
 from barapp.cocktails.access import cocktail_for
 from barapp.cocktails.model import InvalidRecord, parse_record, to_row
 from barapp.store import db
-from barapp.store.recipe import Ingredient, Recipe, fields
+from barapp.store.recipe import Ingredient, Music, Recipe, fields
 from barapp.store.tables import Cocktail
-from barapp.web import drafts
-from barapp.web.rendering import page
+from barapp.web import drafts, i18n
+from barapp.web.rendering import language_of, page
 from barapp.web.requests import Form, checked
 from barapp.web.sessions import bartender_only
 
@@ -128,24 +134,128 @@ def _document(form: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def _bounds(struct: type[msgspec.Struct]) -> dict[str, msgspec.inspect.Type]:
+    return {field.name: field.type for field in fields(struct)}
+
+
+RECIPE_TYPES = _bounds(Recipe)
+INGREDIENT_TYPES = _bounds(Ingredient)
+NESTED_TYPES = {"music": _bounds(Music)}
+
+
+def _number(value: float, lang: str) -> str:
+    return format_decimal(value, format="#,##0.##", locale=lang)
+
+
+def _length_problem(text: str, kind: msgspec.inspect.Type, lang: str) -> str:
+    """What is wrong with a text for its bounds (`StrType`), in words, or ""."""
+    t = i18n.translations(lang)
+    most = getattr(kind, "max_length", None)
+    if most is not None and len(text) > most:
+        return t.ngettext("At most %(num)d character.", "At most %(num)d characters.", most) % {
+            "num": most
+        }
+    return ""
+
+
+def problems(form: dict[str, Any], lang: str) -> dict[str, str]:
+    """The edit form's problems, each at its input's name ("name", "music_title",
+    "ingredients-1-amount"; "ingredients" for the list itself), in `lang`; {} when the form
+    fits the recipe's bounds."""
+    t = i18n.translations(lang)
+    found: dict[str, str] = {}
+    for name, kind in INPUTS:
+        parent, _, child = name.partition("_")
+        kinds = NESTED_TYPES.get(parent) if child else None
+        bound = kinds[child] if kinds else RECIPE_TYPES.get(name)
+        value = form[name]
+        if kind == "text" and bound is not None:
+            text = value.strip()
+            if getattr(bound, "min_length", None) and not text:
+                found[name] = (
+                    t.gettext("Give the cocktail a name.")
+                    if name == "name"
+                    else t.gettext("This cannot be empty.")
+                )
+            elif problem := _length_problem(text, bound, lang):
+                found[name] = problem
+        elif kind == "lines" and isinstance(bound, msgspec.inspect.ListType):
+            lines = [line.strip() for line in value.splitlines() if line.strip()]
+            most = bound.max_length
+            if most is not None and len(lines) > most:
+                found[name] = t.ngettext(
+                    "At most %(num)d line.", "At most %(num)d lines.", most
+                ) % {"num": most}
+            elif any(_length_problem(line, bound.item_type, lang) for line in lines):
+                item_most = getattr(bound.item_type, "max_length", 0)
+                found[name] = t.ngettext(
+                    "At most %(num)d character per line.",
+                    "At most %(num)d characters per line.",
+                    item_most,
+                ) % {"num": item_most}
+    found.update(_ingredient_problems(form["ingredients"], lang))
+    return found
+
+
+def _ingredient_problems(rows: list[dict[str, str]], lang: str) -> dict[str, str]:
+    t = i18n.translations(lang)
+    found: dict[str, str] = {}
+    listed = RECIPE_TYPES["ingredients"]
+    assert isinstance(listed, msgspec.inspect.ListType)
+    if not rows:
+        found["ingredients"] = t.gettext("Add at least one ingredient.")
+    elif listed.max_length is not None and len(rows) > listed.max_length:
+        found["ingredients"] = t.gettext("At most %(num)d ingredients.") % {
+            "num": listed.max_length
+        }
+    amount_type = next(
+        kind
+        for kind in getattr(INGREDIENT_TYPES["amount"], "types", ())
+        if isinstance(kind, msgspec.inspect.FloatType)
+    )
+    least, most = amount_type.ge or 0, amount_type.le or 0
+    for i, row in enumerate(rows):
+        key = f"ingredients-{i}-"
+        if not row["name"].strip():
+            found[key + "name"] = t.gettext("Give this ingredient a name.")
+        for part in ("name", "unit", "note"):
+            if problem := _length_problem(row[part].strip(), INGREDIENT_TYPES[part], lang):
+                found.setdefault(key + part, problem)
+        amount = _amount(row["amount"])
+        if isinstance(amount, str):
+            found[key + "amount"] = t.gettext("A number, such as 1.5, or nothing (to top up).")
+        elif amount is not None and not least <= amount <= most:
+            found[key + "amount"] = t.gettext("A number from %(least)s to %(most)s.") % {
+                "least": _number(least, lang),
+                "most": _number(most, lang),
+            }
+    return found
+
+
+def _error_key(error: str) -> str:
+    """The input a validation message is about: "ingredients[1].amount: ..." is
+    "ingredients-1-amount", "music.title: ..." is "music_title"."""
+    field = error.partition(":")[0].strip()
+    row = re.match(r"^ingredients\[(\d+)\]\.([a-z_]+)$", field)
+    if row:
+        return f"ingredients-{row.group(1)}-{row.group(2)}"
+    return field.replace(".", "_") if field else "form"
+
+
 def _edit_page(
     request: Request[Any, Any, Any],
     cocktail: dict[str, Any],
     form: dict[str, Any],
     status_code: int = 200,
-    error: str = "",
+    errors: dict[str, str] | None = None,
 ) -> Template:
-    problem = re.match(r"^([A-Za-z_]+)(?:\[(\d+)\])?", error) if error else None
     return page(
         request,
         "cocktail_edit.html",
         status_code,
         cocktail=cocktail,
         form=form,
-        error=error,
-        # Which input to mark: "name", "music_title", or "ingredients" with a row.
-        error_field=(problem.group(1) if problem else ""),
-        error_row=(int(problem.group(2)) if problem and problem.group(2) else -1),
+        errors=errors or {},
         empty_rows=EMPTY_ROWS,
     )
 
@@ -168,10 +278,16 @@ async def edit_save(
 ) -> Template | Redirect:
     cocktail = await cocktail_for(request, ident)
     form = _typed(data)
+    lang = language_of(request)
+    errors = problems(form, lang)
+    if errors:
+        return _edit_page(request, cocktail, form, 400, errors)
     try:
         record = parse_record(_document(form))
     except InvalidRecord as exc:
-        return _edit_page(request, cocktail, form, 400, str(exc))
+        # Something the form's own checks did not foresee: at its field, in words.
+        unforeseen = i18n.translations(lang).gettext("This value is not accepted.")
+        return _edit_page(request, cocktail, form, 400, {_error_key(str(exc)): unforeseen})
     row = to_row(record)
     values: dict[Column | str, Any] = {name: row[name] for name in EDITABLE}
     await db.write(lambda: Cocktail.update(values).where(Cocktail.id == cocktail["id"]))

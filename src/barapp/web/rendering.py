@@ -37,6 +37,8 @@ def context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "bartender": bartender,
         # For the staff-only notes (how to start Ollama): never in a guest's page.
         "ollama_host": settings_of(request).ollama_base_url if bartender else "",
+        # The idle timer of a guest's tablet (static/js/kiosk.js); a bartender's has none.
+        "kiosk_idle": 0 if bartender else settings_of(request).kiosk_idle_seconds,
         "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
 

@@ -18,7 +18,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 # the browser's own use (e.g. form controls); `frame-ancestors 'none'`: never in a frame.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; object-src 'none'; "
+    "base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
