@@ -82,7 +82,10 @@ async def test_music_keeps_whatever_is_known_of_it(client: Any) -> None:
         cocktail_doc("Artist Only", music={"title": "", "artist": "Nina Simone"}),
         cocktail_doc("Title Only", music={"title": "Feeling Good", "artist": ""}),
     )
-    for slug, shown in (("artist-only", "Music:</span> Nina Simone"), ("title-only", "Feeling Good")):
+    for slug, shown in (
+        ("artist-only", "Music:</span> Nina Simone"),
+        ("title-only", "Feeling Good"),
+    ):
         page = (await client.get(f"/cocktails/{slug}")).text
         line = page.split('<p class="drink-music">')[1].split("</p>")[0]
         assert shown in line and " — " not in line, slug
