@@ -368,3 +368,30 @@ def test_the_stage_waits_for_nothing_it_does_not_need(stage_server: tuple[str, A
     assert answer.status_code == 200
     assert 'id="drink-sketch"' in answer.text and "shaker" in answer.text
     assert 'class="wish-quote"' in answer.text and "a gin fizz" in answer.text
+
+
+def test_on_a_phone_the_page_follows_the_text_unless_the_guest_scrolls_away(
+    browser: Any, stage_server: tuple[str, Any, Path], console_errors: list[str]
+) -> None:
+    url, _, _ = stage_server
+    page = open_page(browser, console_errors, viewport=PHONE)
+    page.goto(f"{url}/generate")
+    page.fill("#wish", WISHES["en"])
+    page.press("#wish", "Enter")
+    page.wait_for_selector(".drink-filling .steps li", timeout=30_000)
+    # The method is written far below the picture: the page went down with it.
+    wait_until(page, "scrollY > 200", timeout=10)
+    last_step = "document.querySelector('.drink .steps li:last-child')"
+    wait_until(page, f"{last_step}.getBoundingClientRect().bottom <= innerHeight", timeout=10)
+    page.wait_for_selector(".drink-cheers", timeout=30_000)
+
+    page.goto(f"{url}/generate")
+    page.fill("#wish", WISHES["en"])
+    page.press("#wish", "Enter")
+    page.wait_for_selector(".drink-filling .ingredients li", timeout=30_000)
+    wait_until(page, "scrollY > 100", timeout=10)  # following...
+    page.evaluate("scrollTo(0, 0)")  # ...until the guest looks back up at the picture place
+    page.wait_for_selector(".drink-cheers", timeout=30_000)
+    assert page.evaluate("scrollY") < 60  # and the page left them there
+    assert console_errors == []
+    page.close()

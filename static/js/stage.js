@@ -32,19 +32,19 @@
   document.addEventListener("htmx:afterSettle", restoreDraft);
 
   // Following the text: only while a card fills, only downwards, and never against the
-  // guest: a scroll up since our last move means they are reading something else.
-  let ours = 0;
+  // guest: our own scrolls only go down, so a move up means they are reading something else.
+  let lastY = scrollY;
   let away = false;
   addEventListener("scroll", () => {
-    if (Math.abs(scrollY - ours) > 40 && scrollY < ours) away = true;
+    if (scrollY < lastY - 20) away = true;
+    lastY = scrollY;
   }, { passive: true });
   const smooth = () => !matchMedia("(prefers-reduced-motion: reduce)").matches;
   const follow = (element) => {
     if (away || !element) return;
     const bottom = element.getBoundingClientRect().bottom;
     if (bottom <= innerHeight - 8) return;
-    ours = scrollY + bottom - innerHeight + 16;
-    scrollTo({ top: ours, behavior: smooth() ? "smooth" : "auto" });
+    scrollTo({ top: scrollY + bottom - innerHeight + 16, behavior: smooth() ? "smooth" : "auto" });
   };
   new MutationObserver((changes) => {
     const card = document.querySelector(".drink-filling");
@@ -55,6 +55,6 @@
     }
   }).observe(document.documentElement, { subtree: true, childList: true, characterData: true });
   document.addEventListener("htmx:afterSettle", (event) => {
-    if (event.target.id === "stage") { away = false; ours = scrollY; }
+    if (event.target.id === "stage") { away = false; lastY = scrollY; }
   });
 })();
