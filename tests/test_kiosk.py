@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def names_in(html: str) -> list[str]:
-    return re.findall(r'<h2 class="card-title">(.*?)</h2>', html)
+    return re.findall(r'<h2 class="card-title"[^>]*>(.*?)</h2>', html)
 
 
 def body_tag(html: str) -> str:

@@ -21,6 +21,8 @@ from tests.factories import add_cocktails, cocktail_doc
 # What a guest at the counter may do. Anything else must be a bartender's.
 GUEST_ROUTES = {
     ("GET", "/"),
+    ("GET", "/reset"),
+    ("GET", "/manifest.webmanifest"),
     ("GET", "/cocktails"),
     ("GET", "/cocktails/{ident:str}"),
     ("GET", "/cocktails/{ident:str}/illustration.svg"),
