@@ -78,3 +78,12 @@ def accessibility_violations(page: Any) -> list[str]:
 def assert_accessible(page: Any, state: str) -> None:
     violations = accessibility_violations(page)
     assert violations == [], f"axe-core on {state}:\n" + "\n".join(violations)
+
+
+def log_in(page: Any, url: str, password: str, name: str = "marie") -> None:
+    """A bartender's login through the login page, ending on the bartender's home."""
+    page.goto(f"{url}/login")
+    page.fill("#login-name", name)
+    page.fill("#login-password", password)
+    page.click(".login-form button[type=submit]")
+    page.wait_for_url(f"{url}/bar")

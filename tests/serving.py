@@ -60,3 +60,39 @@ def serve(env: dict[str, str], log: IO[Any] | int = subprocess.DEVNULL) -> Itera
     """The URL of `barapp serve` run from this checkout's environment."""
     with server(env, log) as (_, url):
         yield url
+
+
+HOUSE_MENU = Path(__file__).resolve().parents[1] / "examples" / "house-menu.json"
+
+
+def bar_env(home: Path, **settings: str) -> dict[str, str]:
+    """The environment of a test bar kept under `home`: its own SQLite file and media folder,
+    English by default, and any other settings (BAR_NAME="Le Zinc", OLLAMA_HOST=...)."""
+    import os
+
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{home}/bar.sqlite3",
+        "MEDIA_DIR": str(home / "media"),
+        "DEFAULT_LANGUAGE": "en",
+        **settings,
+    }
+
+
+def barapp(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
+    """One `barapp` command for a test bar (import, bartender add...), which must succeed."""
+    subprocess.run(
+        [sys.executable, "-m", "barapp", *args],
+        input=stdin,
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+    )
+
+
+def stocked_bar(env: dict[str, str], password: str) -> None:
+    """The house menu in the bar and one bartender, "marie", with `password`."""
+    barapp(env, "import", str(HOUSE_MENU))
+    barapp(env, "bartender", "add", "marie", stdin=password + "\n")

@@ -6,17 +6,21 @@ tests/test_tablet_browser.py.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browsing import PHONE, TABLET, assert_accessible, horizontal_overflow, open_page
-from tests.serving import serve
+from tests.browsing import (
+    PHONE,
+    TABLET,
+    assert_accessible,
+    horizontal_overflow,
+    log_in,
+    open_page,
+)
+from tests.serving import bar_env, serve, stocked_bar
 
 pytestmark = pytest.mark.browser
 
@@ -33,24 +37,8 @@ def menu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """barapp serve with the house menu, one bartender, and no Ollama (the wish page then
     shows its notice)."""
     home = tmp_path_factory.mktemp("a11y")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{home}/a11y.sqlite3",
-        "MEDIA_DIR": str(home / "media"),
-        "DEFAULT_LANGUAGE": "en",
-        "OLLAMA_HOST": "127.0.0.1:9",
-    }
-    python = [sys.executable, "-m", "barapp"]
-    menu = str(ROOT / "examples" / "house-menu.json")
-    subprocess.run([*python, "import", menu], env=env, check=True, timeout=60)
-    subprocess.run(
-        [*python, "bartender", "add", "marie"],
-        input=PASSWORD + "\n",
-        text=True,
-        env=env,
-        check=True,
-        timeout=60,
-    )
+    env = bar_env(home, OLLAMA_HOST="127.0.0.1:9")
+    stocked_bar(env, PASSWORD)
     with serve(env) as url:
         yield url
 
@@ -75,11 +63,7 @@ def test_every_page_passes_axe(
 
     staff = open_page(browser, [], viewport=viewport)
     staff.context.add_cookies([{"name": "lang", "value": lang, "url": menu_server}])
-    staff.goto(f"{menu_server}/login")
-    staff.fill("#login-name", "marie")
-    staff.fill("#login-password", PASSWORD)
-    staff.click("form.login-form button[type=submit]")
-    staff.wait_for_url(f"{menu_server}/bar")
+    log_in(staff, menu_server, PASSWORD)
     for path in STAFF_PAGES:
         visit(staff, menu_server, path, f"bartender {path} ({size}, {lang})")
     staff.close()

@@ -4,6 +4,7 @@ switch that keeps wishes for the bartenders, and friendly pages instead of a bar
 from __future__ import annotations
 
 import asyncio
+import re
 import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
@@ -98,6 +99,40 @@ async def test_wishes_can_be_kept_for_the_bartenders(make_app: Any) -> None:
         for _ in range(3):
             assert (await wish(bartender)).status_code == 200
     assert await Generation.count() == 3
+
+
+async def test_a_closed_bar_says_so_before_a_guest_types(make_app: Any) -> None:
+    app = make_app(guests_may_generate=False)
+    await accounts.add("marie", "correct horse battery")
+    async with app_client(app) as guest, app_client(app) as bartender:
+        page = (await guest.get("/generate")).text
+        assert "Wishes are made by the bartenders right now" in page
+        assert '<fieldset class="wish-fields" disabled>' in page and "Staff only" not in page
+        await bartender.post("/login", data={"name": "marie", "password": "correct horse battery"})
+        staff = (await bartender.get("/generate")).text
+        assert "Staff only" in staff and "Guests cannot wish right now" in staff
+        assert '<fieldset class="wish-fields">' in staff
+
+
+async def test_one_form_sent_twice_at_once_is_one_wish(make_app: Any) -> None:
+    app = make_app()
+    async with app_client(app) as guest:
+        form = (await guest.get("/generate")).text
+        token = re.search(r'name="form_token" value="([0-9a-f]{32})"', form)
+        assert token
+        data = {"wish": "a gin basil smash", "model": "llama3.1:8b", "form_token": token[1]}
+        headers = {"HX-Request": "true"}
+        answers = await asyncio.gather(
+            *(guest.post("/generate", data=data, headers=headers) for _ in range(3))
+        )
+        again = await guest.post("/generate", data=data, headers=headers)
+    pushed = {a.headers["hx-push-url"] for a in [*answers, again]}
+    assert len(pushed) == 1 and all(a.status_code == 200 for a in answers)
+    assert await Generation.count() == 1
+    # A form without a token (an old page) still makes its wish.
+    async with app_client(app) as guest:
+        assert (await wish(guest)).status_code == 200
+    assert await Generation.count() == 2
 
 
 async def test_simultaneous_wishes_do_not_pass_the_quota(make_app: Any) -> None:

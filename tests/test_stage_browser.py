@@ -6,10 +6,7 @@ test-artifacts/ (stage-<size>-<lang>-<moment>.png) for a person to look at.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,10 +20,11 @@ from tests.browsing import (
     TABLET,
     assert_accessible,
     horizontal_overflow,
+    log_in,
     open_page,
     wait_until,
 )
-from tests.serving import serve
+from tests.serving import bar_env, barapp, serve
 
 pytestmark = pytest.mark.browser
 
@@ -105,19 +103,16 @@ def stage_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     fake.start()
     images.start()
     home = tmp_path_factory.mktemp("stage")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{home}/stage.sqlite3",
-        "MEDIA_DIR": str(home / "media"),
-        "OLLAMA_HOST": fake.host,
-        "DEFAULT_LANGUAGE": "en",
-        "BAR_NAME": "Le Zinc",
-        "STABILITY_API_KEY": images.api_key,
-        "STABILITY_API_HOST": images.url,
-    }
+    env = bar_env(
+        home,
+        OLLAMA_HOST=fake.host,
+        BAR_NAME="Le Zinc",
+        STABILITY_API_KEY=images.api_key,
+        STABILITY_API_HOST=images.url,
+    )
     try:
         with serve(env) as url:
-            yield url, fake, home / "stage.sqlite3"
+            yield url, fake, home / "bar.sqlite3"
     finally:
         images.stop()
         fake.stop()
@@ -303,21 +298,8 @@ def test_a_failure_and_an_off_topic_wish_read_as_such(
 def resting_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """barapp serve with nothing at Ollama's address, and a bartender account."""
     home = tmp_path_factory.mktemp("resting")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{home}/resting.sqlite3",
-        "MEDIA_DIR": str(home / "media"),
-        "OLLAMA_HOST": "127.0.0.1:9",
-        "DEFAULT_LANGUAGE": "en",
-    }
-    subprocess.run(
-        [sys.executable, "-m", "barapp", "bartender", "add", "marie"],
-        input="tonic water\n",
-        text=True,
-        env=env,
-        check=True,
-        timeout=60,
-    )
+    env = bar_env(home, OLLAMA_HOST="127.0.0.1:9")
+    barapp(env, "bartender", "add", "marie", stdin="tonic water\n")
     with serve(env) as url:
         yield url
 
@@ -340,11 +322,7 @@ def test_with_ollama_down_guests_are_told_before_typing_and_staff_see_the_fix(
 
     staff = open_page(browser, console_errors, viewport=TABLET)
     staff.context.add_cookies([{"name": "lang", "value": lang, "url": url}])
-    staff.goto(f"{url}/login")
-    staff.fill("#login-name", "marie")
-    staff.fill("#login-password", "tonic water")
-    staff.click("form.login-form button[type=submit]")
-    staff.wait_for_url(f"{url}/bar")
+    log_in(staff, url, "tonic water")
     staff.goto(f"{url}/generate")
     note = staff.locator(".notice-resting .staff-only")
     assert "http://127.0.0.1:9" in note.inner_text() and "ollama serve" in note.inner_text()

@@ -7,9 +7,6 @@ Screenshots land in test-artifacts/ for a person to look at.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,14 +19,14 @@ from tests.browsing import (
     TABLET,
     assert_accessible,
     horizontal_overflow,
+    log_in,
     open_page,
     wait_until,
 )
-from tests.serving import serve
+from tests.serving import bar_env, serve, stocked_bar
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
 IDLE = 2  # seconds: the kiosk server's KIOSK_IDLE_SECONDS
 BAR_NAME = "Le Comptoir de Marie"  # 20 characters
 PASSWORD = "correct horse battery"
@@ -38,25 +35,8 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def home_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
     home = tmp_path_factory.mktemp("tablet")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{home}/tablet.sqlite3",
-        "MEDIA_DIR": str(home / "media"),
-        "BAR_NAME": BAR_NAME,
-        "DEFAULT_LANGUAGE": "fr",
-    }
-    python = [sys.executable, "-m", "barapp"]
-    menu = str(ROOT / "examples" / "house-menu.json")
-    subprocess.run([*python, "migrate"], env=env, check=True, timeout=60, capture_output=True)
-    subprocess.run([*python, "import", menu], env=env, check=True, timeout=60)
-    subprocess.run(
-        [*python, "bartender", "add", "marie"],
-        input=PASSWORD + "\n",
-        text=True,
-        env=env,
-        check=True,
-        timeout=60,
-    )
+    env = bar_env(home, BAR_NAME=BAR_NAME, DEFAULT_LANGUAGE="fr")
+    stocked_bar(env, PASSWORD)
     yield home, env
 
 
@@ -296,11 +276,7 @@ def test_a_card_focused_with_the_keyboard_shows_its_ring(
 
 
 def log_in_as_marie(page: Any, url: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#login-name", "marie")
-    page.fill("#login-password", PASSWORD)
-    page.click(".login-form button[type=submit]")
-    page.wait_for_url(f"{url}/bar")
+    log_in(page, url, PASSWORD)
 
 
 HEADER_LAYOUT = """() => {
