@@ -4,8 +4,8 @@ switch that keeps wishes for the bartenders, and friendly pages instead of a bar
 from __future__ import annotations
 
 import asyncio
-import re
 import dataclasses
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
