@@ -119,13 +119,13 @@ def test_activity_postpones_the_reset_of_a_cocktail_page(
         step += 1
         time.sleep(0.6)
         assert page.evaluate("location.pathname") == "/cocktails/basil-smash"
-    assert page.inner_text(".cocktail-name") == "Gin Basil Smash"
+    assert page.inner_text(".drink-page .drink-name") == "Gin Basil Smash"
 
     # The guest walks away: the drink leaves the screen.
     wait_until(page, "location.pathname === '/'", 20)
     assert time.monotonic() - last >= IDLE - 0.2
     assert page.evaluate("document.documentElement.lang") == "fr"
-    assert page.locator(".cocktail-name").count() == 0
+    assert page.locator(".drink-page .drink-name").count() == 0
     assert page.locator(".home-latest .card").count() == 5  # the house menu, all of it
     assert console_errors == []
 

@@ -41,10 +41,13 @@
   }, { passive: true });
   const smooth = () => !matchMedia("(prefers-reduced-motion: reduce)").matches;
   const follow = (element) => {
+    // The scroll event may not have come yet: the position itself says if the guest went up.
+    if (scrollY < lastY - 20) away = true;
     if (away || !element) return;
     const bottom = element.getBoundingClientRect().bottom;
     if (bottom <= innerHeight - 8) return;
-    scrollTo({ top: scrollY + bottom - innerHeight + 16, behavior: smooth() ? "smooth" : "auto" });
+    const top = scrollY + bottom - innerHeight + 16;
+    scrollTo({ top, behavior: smooth() ? "smooth" : "auto" });
   };
   new MutationObserver((changes) => {
     const card = document.querySelector(".drink-filling");
