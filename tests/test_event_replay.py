@@ -19,7 +19,7 @@ from tests.conftest import app_client
 from tests.fake_ollama import FakeOllama
 from tests.test_generation import events_of, finished, wish
 
-RECIPE = {"name", "glass", "garnish", "ingredients", "steps", "music"}
+RECIPE = {"name", "glass", "garnish", "ingredients", "steps", "music", "sketch"}
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -26,8 +24,8 @@ from barapp.store.tables import Cocktail, Generation
 from barapp.web import drafts, sessions
 from barapp.web.rendering import context, language_of, page, renderer
 from barapp.web.requests import Form, client_ip
+from barapp.wishes import admission
 from barapp.wishes import events as ev
-from barapp.wishes import llm
 from barapp.wishes.eventlog import Entry
 from barapp.wishes.job import Jobs
 from barapp.wishes.live import LiveRenderer
@@ -35,23 +33,8 @@ from barapp.wishes.queue import QueueFull
 
 log = logging.getLogger("barapp.wishes")
 
-MAX_WISH = 500
-FORM_TOKEN = re.compile(r"[0-9a-f]{32}")
-"""The shape of the token each wish form carries (`form_token()` in the templates)."""
 # Ids of the events that replay a generation's end from the database, past any live event's.
 FINAL_EVENT_IDS = 1_000_001
-
-
-async def offered_models(
-    jobs: NamedDependency[Jobs], settings: NamedDependency[Settings]
-) -> tuple[list[str], bool]:
-    """The models guests may pick, and whether Ollama is down (then: the configured ones)."""
-    try:
-        models = await jobs.ollama.models()
-    except llm.LLMFailure:
-        fallback = list(settings.ollama_models) or [settings.ollama_default_model]
-        return fallback, True
-    return models or [settings.ollama_default_model], False
 
 
 async def wish_page(
@@ -65,7 +48,7 @@ async def wish_page(
 ) -> Template:
     """The wish page before a wish (or its start again, with a refused wish kept). Whether
     the bar's AI answers and guests may wish is said before anything is typed."""
-    models, down = await offered_models(jobs, settings)
+    models, down = await admission.offered_models(jobs, settings)
     return page(
         request,
         template,
@@ -89,7 +72,7 @@ async def generate_form(
 ) -> Template:
     # A wish refused with a stale page comes back in the box, to send or change; a refused
     # (off-topic) one comes back by its link, to be changed.
-    kept = drafts.take(request, "wish") or wish[:MAX_WISH]
+    kept = drafts.take(request, "wish") or wish[: admission.MAX_WISH]
     return await wish_page(request, jobs, settings, bar, wish=kept)
 
 
@@ -111,13 +94,13 @@ async def generate(
     wish = " ".join(str(data.get("wish", "")).split())
     model = str(data.get("model", ""))
     sent = str(data.get("form_token", ""))
-    token = sent if FORM_TOKEN.fullmatch(sent) else None
+    token = sent if admission.FORM_TOKEN.fullmatch(sent) else None
     lang = language_of(request)
-    models, _ = await offered_models(jobs, settings)
+    models, _ = await admission.offered_models(jobs, settings)
     error = None
     if not wish:
         error = "empty"
-    elif len(wish) > MAX_WISH:
+    elif len(wish) > admission.MAX_WISH:
         error = "too_long"
     elif model not in models:
         error = "model"
@@ -132,17 +115,17 @@ async def generate(
     # The same form sent twice (a double tap) is one wish: checked under the same lock, and a
     # unique column settles a race between processes.
     async with jobs.admission if counted or token else contextlib.nullcontext():
-        gen_id = await _wish_of_form(token)
+        gen_id = await admission.wish_of_form(token)
         limit = None
         if gen_id is None:
-            limit = await _guest_limit(bar, guest, ip) if counted else None
+            limit = await admission.guest_limit(bar, guest, ip) if counted else None
         if gen_id is None and not limit:
             try:
                 gen_id = await jobs.submit(wish, model, lang, guest=guest, ip=ip, form_token=token)
             except QueueFull:
                 limit = "busy"
             except Exception:  # the wish cannot even be recorded: say so, keep it in the form
-                gen_id = await _wish_of_form(token)
+                gen_id = await admission.wish_of_form(token)
                 if gen_id is None:
                     log.exception("could not record a wish")
                     limit = "storage"
@@ -164,14 +147,6 @@ async def generate(
     )
 
 
-async def _wish_of_form(token: str | None) -> str | None:
-    """The wish already made with this form, if it was sent before."""
-    if token is None:
-        return None
-    row = await Generation.select(Generation.id).where(Generation.form_token == token).first()
-    return str(row["id"]) if row else None
-
-
 async def _refuse(
     request: HTMXRequest,
     jobs: Jobs,
@@ -188,23 +163,6 @@ async def _refuse(
     return await wish_page(
         request, jobs, settings, bar, status, template, error=error, wish=wish, model=model
     )
-
-
-async def _guest_limit(bar: NamedDependency[Bar], guest: str, ip: str) -> str | None:
-    """Why a guest may not wish now: "closed", "quota_guest", "quota_ip", or None."""
-    if not bar.guests_may_generate:
-        return "closed"
-    since = datetime.now(UTC) - timedelta(hours=1)
-    # A wish the bar failed to serve does not count against the guest.
-    unserved = [GenerationStatus.FAILED, GenerationStatus.INTERRUPTED]
-    counted = Generation.status.not_in(unserved) & (Generation.created_at > since)
-    for column, value, limit, reason in (
-        (Generation.guest, guest, bar.guest_wishes_per_hour, "quota_guest"),
-        (Generation.ip, ip, bar.ip_wishes_per_hour, "quota_ip"),
-    ):
-        if limit and value and await Generation.count().where(counted & (column == value)) >= limit:
-            return reason
-    return None
 
 
 async def _generation(gen_id: uuid.UUID) -> dict[str, Any]:
@@ -263,7 +221,16 @@ async def generation_page(
 
 # What a reader who did not make the wish is not shown of it while it streams, when the bar
 # premoderates: the drink will wait for a bartender, and the gallery would not show it.
-_RECIPE_EVENTS = (ev.Text, ev.Item, ev.Music, ev.Restart, ev.OffTopic, ev.Picture, ev.Result)
+_RECIPE_EVENTS = (
+    ev.Text,
+    ev.Item,
+    ev.Music,
+    ev.Sketch,
+    ev.Restart,
+    ev.OffTopic,
+    ev.Picture,
+    ev.Result,
+)
 
 
 def _hidden(entry: Entry) -> bool:
