@@ -362,6 +362,9 @@ def test_on_a_phone_the_page_follows_the_text_unless_the_guest_scrolls_away(
     last_step = "document.querySelector('.drink .steps li:last-child')"
     wait_until(page, f"{last_step}.getBoundingClientRect().bottom <= innerHeight", timeout=10)
     page.wait_for_selector(".drink-cheers", timeout=30_000)
+    # The final card's "what next" is followed too.
+    actions = "document.querySelector('.drink-next')"
+    wait_until(page, f"{actions}.getBoundingClientRect().bottom <= innerHeight", timeout=10)
 
     page.goto(f"{url}/generate")
     page.fill("#wish", WISHES["en"])

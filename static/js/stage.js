@@ -51,10 +51,15 @@
   };
   new MutationObserver((changes) => {
     const card = document.querySelector(".drink-filling");
-    if (!card) return;
     for (const change of changes) {
       const target = change.target.nodeType === 1 ? change.target : change.target.parentElement;
-      if (target && card.contains(target)) return follow(target.lastElementChild || target);
+      if (card && target && card.contains(target)) return follow(target.lastElementChild || target);
+      // The card written, its final version swaps in with what to do next: show that too.
+      for (const node of change.addedNodes) {
+        if (node.nodeType === 1 && node.matches("article.drink:not(.drink-page)")) {
+          return follow(node.querySelector(".drink-next"));
+        }
+      }
     }
   }).observe(document.documentElement, { subtree: true, childList: true, characterData: true });
   document.addEventListener("htmx:afterSettle", (event) => {
