@@ -13,6 +13,7 @@ from PIL import Image
 
 from barapp.app import create_app
 from barapp.settings import Settings
+from barapp.web import sessions
 from barapp.web.i18n import LANGUAGE_COOKIE
 from barapp.web.security_headers import CONTENT_SECURITY_POLICY
 from tests.conftest import app_client, log_in
@@ -83,18 +84,24 @@ async def test_reset_drops_the_language_choice_and_the_home_speaks_the_bars_lang
         # A guest chose a language: the home is not fresh, the idle timer reloads it.
         assert "data-kiosk-fresh" not in body_tag(english.text)
 
+        before = guest.cookies.get(sessions.COOKIE)
+        assert before
         reset = await guest.get("/reset")
         assert reset.status_code == 303
         assert reset.headers["location"] == "/"
-        cookie = reset.headers["set-cookie"]
+        cookie = next(
+            c for c in reset.headers.get_list("set-cookie") if c.startswith(LANGUAGE_COOKIE)
+        )
         assert (
             cookie.startswith(f"{LANGUAGE_COOKIE}=")
             and "Max-Age=0" in cookie
             and "Path=/" in cookie
         )
         assert guest.cookies.get(LANGUAGE_COOKIE) is None
-
+        # The next guest is a new guest: the last one's session goes too.
+        assert guest.cookies.get(sessions.COOKIE) is None
         home = await guest.get("/")
+        assert guest.cookies.get(sessions.COOKIE) not in (None, before)
     assert '<html lang="fr">' in home.text
     assert "Faire un vœu" in home.text and "Negroni" in home.text
     assert "data-kiosk-fresh" in body_tag(home.text)

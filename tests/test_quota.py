@@ -133,6 +133,12 @@ async def test_one_form_sent_twice_at_once_is_one_wish(make_app: Any) -> None:
     async with app_client(app) as guest:
         assert (await wish(guest)).status_code == 200
     assert await Generation.count() == 2
+    # Another guest's form (the last guest's page, back after the tablet was reset) makes
+    # this guest's own wish, not theirs.
+    async with app_client(app) as next_guest:
+        answer = await next_guest.post("/generate", data=data, headers=headers)
+    assert answer.status_code == 200 and answer.headers["hx-push-url"] not in pushed
+    assert await Generation.count() == 3
 
 
 async def test_simultaneous_wishes_do_not_pass_the_quota(make_app: Any) -> None:

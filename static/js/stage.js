@@ -9,7 +9,9 @@
   document.addEventListener("keydown", (event) => {
     const box = event.target;
     if (!(box instanceof HTMLTextAreaElement) || box.id !== "wish") return;
-    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    // 229: a key the input method is still composing with (Safari ends the composition
+    // before this keydown, so isComposing alone lets a half-typed word send the wish).
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
     event.preventDefault();
     if (box.form && box.value.trim()) box.form.requestSubmit();
   });
@@ -32,17 +34,15 @@
   document.addEventListener("htmx:afterSettle", restoreDraft);
 
   // Following the text: only while a card fills, only downwards, and never against the
-  // guest: our own scrolls only go down, so a move up means they are reading something else.
-  let lastY = scrollY;
+  // guest: once they scroll up themselves (wheel, finger, keys), they are reading something
+  // else. Only their own input counts: a card swapped for a shorter one moves the page too.
   let away = false;
-  addEventListener("scroll", () => {
-    if (scrollY < lastY - 20) away = true;
-    lastY = scrollY;
-  }, { passive: true });
+  const upKeys = new Set(["ArrowUp", "PageUp", "Home"]);
+  addEventListener("wheel", (event) => { if (event.deltaY < 0) away = true; }, { passive: true });
+  addEventListener("touchmove", () => { away = true; }, { passive: true });
+  addEventListener("keydown", (event) => { if (upKeys.has(event.key)) away = true; });
   const smooth = () => !matchMedia("(prefers-reduced-motion: reduce)").matches;
   const follow = (element) => {
-    // The scroll event may not have come yet: the position itself says if the guest went up.
-    if (scrollY < lastY - 20) away = true;
     if (away || !element) return;
     const bottom = element.getBoundingClientRect().bottom;
     if (bottom <= innerHeight - 8) return;
@@ -63,6 +63,6 @@
     }
   }).observe(document.documentElement, { subtree: true, childList: true, characterData: true });
   document.addEventListener("htmx:afterSettle", (event) => {
-    if (event.target.id === "stage") { away = false; lastY = scrollY; }
+    if (event.target.id === "stage") away = false;
   });
 })();

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from barapp.cocktails.gallery import fetch_latest
 from barapp.store.bar_settings import Bar
-from barapp.web import i18n
+from barapp.web import i18n, sessions
 from barapp.web.rendering import page
 
 # Two rows of three on a landscape tablet: enough to tempt, not a second gallery.
@@ -34,13 +34,17 @@ async def home(
 
 
 @get("/reset", include_in_schema=False)
-async def reset() -> Redirect:
+async def reset(bartender: NamedDependency[dict[str, Any] | None]) -> Redirect:
     """Where the idle timer sends a guest's tablet: the language switch's cookie deleted (the
-    next guest gets the bar's language), then the home. A GET that changes nothing but this
-    browser's own preference, so it needs no CSRF token: a link elsewhere can at worst reset
-    a tablet's language."""
+    next guest gets the bar's language) and the guest's session too (the next guest is a new
+    guest: the Back button must not make them the owner of the last guest's wish, nor their
+    Stop), then the home. A bartender's session is theirs to end (logout). A GET that changes
+    nothing but this browser's own state, so it needs no CSRF token: a link elsewhere can at
+    worst make a tablet a new guest."""
     response = Redirect("/", status_code=303)
     response.delete_cookie(i18n.LANGUAGE_COOKIE)
+    if bartender is None:
+        response.delete_cookie(sessions.COOKIE)
     return response
 
 

@@ -28,12 +28,20 @@ async def offered_models(jobs: Jobs, settings: Settings) -> tuple[list[str], boo
     return models or [settings.ollama_default_model], False
 
 
-async def wish_of_form(token: str | None) -> str | None:
-    """The wish already made with this form, if it was sent before."""
+async def wish_of_form(token: str | None, guest: str) -> tuple[str | None, str | None]:
+    """(the wish this guest already made with this form, the token to record with a new one).
+    A token another guest used (their page, come back by the Back button after the tablet
+    was reset for a new guest) is not this guest's to resend: the wish is new, without it."""
     if token is None:
-        return None
-    row = await Generation.select(Generation.id).where(Generation.form_token == token).first()
-    return str(row["id"]) if row else None
+        return None, None
+    row = (
+        await Generation.select(Generation.id, Generation.guest)
+        .where(Generation.form_token == token)
+        .first()
+    )
+    if row is None:
+        return None, token
+    return (str(row["id"]), token) if row["guest"] == guest else (None, None)
 
 
 async def guest_limit(bar: Bar, guest: str, ip: str) -> str | None:

@@ -56,7 +56,6 @@ async def wish_page(
         models=models,
         ollama_down=down,
         closed=not bar.guests_may_generate,
-        ollama_host=settings.ollama_base_url,
         default_model=settings.ollama_default_model,
         **context,
     )
@@ -115,20 +114,26 @@ async def generate(
     # The same form sent twice (a double tap) is one wish: checked under the same lock, and a
     # unique column settles a race between processes.
     async with jobs.admission if counted or token else contextlib.nullcontext():
-        gen_id = await admission.wish_of_form(token)
-        limit = None
-        if gen_id is None:
-            limit = await admission.guest_limit(bar, guest, ip) if counted else None
-        if gen_id is None and not limit:
-            try:
-                gen_id = await jobs.submit(wish, model, lang, guest=guest, ip=ip, form_token=token)
-            except QueueFull:
-                limit = "busy"
-            except Exception:  # the wish cannot even be recorded: say so, keep it in the form
-                gen_id = await admission.wish_of_form(token)
-                if gen_id is None:
-                    log.exception("could not record a wish")
-                    limit = "storage"
+        gen_id: str | None = None
+        limit: str | None = None
+        try:
+            gen_id, token = await admission.wish_of_form(token, guest)
+            if gen_id is None and counted:
+                limit = await admission.guest_limit(bar, guest, ip)
+            if gen_id is None and not limit:
+                try:
+                    gen_id = await jobs.submit(
+                        wish, model, lang, guest=guest, ip=ip, form_token=token
+                    )
+                except QueueFull:
+                    limit = "busy"
+                except Exception:  # another process recorded this form first?
+                    gen_id, _ = await admission.wish_of_form(token, guest)
+                    if gen_id is None:
+                        raise
+        except Exception:  # the wish cannot even be recorded: say so, keep it in the form
+            log.exception("could not record a wish")
+            gen_id, limit = None, "storage"
     if limit or gen_id is None:
         limit = limit or "storage"
         status = {"closed": 403, "busy": 503, "storage": 503}.get(limit, 429)
