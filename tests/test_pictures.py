@@ -432,3 +432,25 @@ async def test_image_concurrency_bounds_the_pictures_drawn_at_once_redraws_inclu
     assert (await only_cocktail())["image_status"] == "ready"
     assert len(images.generations) == 3
     assert images.max_active == concurrency
+
+
+async def test_a_picture_that_cannot_be_written_leaves_the_drink_done(
+    http: httpx.AsyncClient,
+    picture_app: Any,
+    images: FakeImageServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from barapp.wishes import job
+
+    async def refused(key: str, columns: dict[str, str]) -> None:
+        raise OSError("disk full")
+
+    images.set_scenario("slow")  # the recipe is saved first, the picture's write comes later
+    monkeypatch.setattr(job, "set_columns", refused)
+    gen_id = await wish(http)
+    await finished(picture_app)
+    # The drink was saved: a lost picture does not turn the wish into a failure.
+    assert (await generation(gen_id))["status"] == "done"
+    events = await events_of(http, gen_id)
+    assert [e["event"] for e in events][-2:] == ["picture", "end"]
+    assert "Nothing half-made" not in "".join(e["data"] for e in events)

@@ -17,13 +17,14 @@ import msgspec
 
 from barapp.cocktails.model import parse_record, to_row
 from barapp.pictures.job import INTERRUPTED_COLUMNS, Pictures, save_interrupted, set_columns
+from barapp.pictures.providers import failed
 from barapp.settings import Settings
 from barapp.store import bar_settings, db
 from barapp.store.bar_settings import Bar
 from barapp.store.recipe import Recipe
 from barapp.store.statuses import FailureReason as Reason
 from barapp.store.statuses import GenerationStatus as Status
-from barapp.store.statuses import ImageStatus, Visibility
+from barapp.store.statuses import ImageStatus, PictureReason, Visibility
 from barapp.store.tables import Cocktail, Generation
 from barapp.wishes import attempts, llm, records
 from barapp.wishes.answer import Refusal
@@ -152,9 +153,14 @@ class Jobs:
             raise
         except Exception as exc:
             log.exception("generation %s crashed", gen_id)
-            await self._fail(
-                gen_id, stream, job, Status.FAILED, Reason.INTERNAL, type(exc).__name__
-            )
+            if job.cocktail is not None:  # the drink is saved and stays done: its picture is lost
+                lost = failed(PictureReason.INTERNAL, type(exc).__name__)
+                stream.picture({**job.cocktail, **lost})
+                stream.close()
+            else:
+                await self._fail(
+                    gen_id, stream, job, Status.FAILED, Reason.INTERNAL, type(exc).__name__
+                )
         finally:
             self.stopping.discard(gen_id)
             if job.picture is not None:
