@@ -20,6 +20,7 @@ from dotenv import dotenv_values
 
 LANGUAGES = ("fr", "en")
 UNIT_SYSTEMS = ("cl", "ml", "oz")
+SHELF_MODES = ("free", "prefer", "strict")
 IMAGE_PROVIDERS = ("auto", "illustration", "stability", "automatic1111", "openai")
 SDXL_SIZES = (
     "1024x1024",
@@ -156,6 +157,11 @@ class Settings:
     """How recipes show volumes: `cl` (European bars, the IBA), `ml` or `oz` (1 oz = 3 cl).
     Counts (dashes, leaves, bar spoons...) do not convert: they are shown in the reader's
     language, a unit barapp does not know as written."""
+
+    shelf_mode: str = field(default="free", metadata={"choices": SHELF_MODES})
+    """What the model may pour: `free` (anything), `prefer` (the prompt lists what is in stock
+    on the bar's shelf and asks for it), `strict` (the answer's grammar only admits in-stock
+    ingredients: every new drink can be poured)."""
 
     guests_may_generate: bool = True
     """`false`: only a logged-in bartender can make wishes; guests browse the gallery."""

@@ -158,6 +158,24 @@ class BarSetting(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class ShelfItem(Table):
+    """An ingredient the bar keeps (`shelf/stock.py`): one of the knowledge base's, by its key,
+    or the bar's own (`custom`, its facts given here). Off the shelf it stays listed, out of
+    stock, so that turning it back on is one tap."""
+
+    id = UUID(primary_key=True, default=UUID4())
+    # The knowledge base's key (shelf/ingredients.csv), or "custom-<folded name>".
+    key = Varchar(length=100, unique=True)
+    name_en = Varchar(length=100, default="")
+    name_fr = Varchar(length=100, default="")
+    category = Varchar(length=20, default="other")
+    abv = Float(null=True, default=None)
+    allergens = JSON(default=[])
+    in_stock = Boolean(default=True)
+    custom = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Lease(Table):
     """A running barapp process's claim on the wishes and pictures it works on (their `owner`
     columns), renewed while it lives (store/leases.py)."""
@@ -174,4 +192,5 @@ TABLES: list[type[Table]] = [
     LoginFailure,
     BarSetting,
     Lease,
+    ShelfItem,
 ]
