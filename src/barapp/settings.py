@@ -158,6 +158,11 @@ class Settings:
     Counts (dashes, leaves, bar spoons...) do not convert: they are shown in the reader's
     language, a unit barapp does not know as written."""
 
+    standard_drink_grams: int = field(default=0, metadata={"min": 0, "max": 20})
+    """Grams of alcohol in one standard drink, for the count shown beside a drink's strength:
+    10 (France, most of Europe, Australia), 14 (the United States), 8 (a UK unit); 0 takes
+    it from the bar's language (10 in French, 14 in English)."""
+
     shelf_mode: str = field(default="free", metadata={"choices": SHELF_MODES})
     """What the model may pour: `free` (anything), `prefer` (the prompt lists what is in stock
     on the bar's shelf and asks for it), `strict` (the answer's grammar only admits in-stock

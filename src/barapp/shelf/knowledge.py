@@ -100,3 +100,34 @@ def _names() -> dict[str, Known]:
 def match(text: str) -> Known | None:
     """The base's ingredient that `text` names, or None."""
     return _names().get(normal(text))
+
+
+ALWAYS_THERE = frozenset({"water", "ice"})
+"""Keys every bar has: never missing, never on the shelf page, always allowed to the model."""
+
+CUSTOM = "custom-"
+
+
+def key_of(text: str) -> str:
+    """The key a recipe's ingredient is known by: the base's, or for a name the base does not
+    know, "custom-" and its normal form (which a custom shelf item of that name has too), so
+    a cocktail's keys depend on the base only, never on the shelf."""
+    known = match(text)
+    return known.key if known else (CUSTOM + normal(text))[:100]
+
+
+def search(text: str, limit: int = 12) -> list[Known]:
+    """The base's ingredients a few typed letters may mean, best first: a name or alias that
+    starts with them, then one with a word that does."""
+    typed = normal(text)
+    if not typed:
+        return []
+    starts: dict[str, Known] = {}
+    words: dict[str, Known] = {}
+    for name, known in _names().items():
+        if name.startswith(typed):
+            starts.setdefault(known.key, known)
+        elif f" {typed}" in f" {name}":
+            words.setdefault(known.key, known)
+    found = [*starts.values(), *(k for key, k in words.items() if key not in starts)]
+    return found[:limit]

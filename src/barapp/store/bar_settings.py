@@ -25,6 +25,7 @@ TTL = 2.0
 class Bar:
     bar_name: str
     unit_system: str
+    standard_drink_grams: int
     shelf_mode: str
     guests_may_generate: bool
     guest_wishes_per_hour: int
