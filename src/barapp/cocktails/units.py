@@ -21,36 +21,13 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from barapp.cocktails.model import fold
+from barapp.shelf import volumes
 from barapp.web.i18n import format_amount, translations
 
 SYSTEMS = ("cl", "ml", "oz")
-ML_PER = {"ml": 1.0, "cl": 10.0, "dl": 100.0, "l": 1000.0, "oz": 30.0}
-ALIASES = {
-    "ml": "ml",
-    "millilitre": "ml",
-    "millilitres": "ml",
-    "milliliter": "ml",
-    "milliliters": "ml",
-    "cl": "cl",
-    "centilitre": "cl",
-    "centilitres": "cl",
-    "centiliter": "cl",
-    "centiliters": "cl",
-    "dl": "dl",
-    "l": "l",
-    "litre": "l",
-    "litres": "l",
-    "liter": "l",
-    "liters": "l",
-    "oz": "oz",
-    "fl oz": "oz",
-    "fl. oz": "oz",
-    "fl.oz": "oz",
-    "ounce": "oz",
-    "ounces": "oz",
-    "once": "oz",
-    "onces": "oz",
-}
+# The one table of volumes (millilitres per unit, the units' names) is the shelf's.
+ML_PER = volumes.ML_PER
+ALIASES = volumes.ALIASES
 
 
 def ngettext(singular: str, plural: str, n: int) -> tuple[str, str]:
@@ -79,48 +56,9 @@ COUNT_UNITS = {
     "handful": ngettext("handful", "handfuls", 2),
     "zest": ngettext("zest", "zests", 2),
 }
-# What models and bartenders write for them, folded (lowercase, no accents), in English and in
-# French, singular and plural.
-COUNT_ALIASES = {
-    **{form: name for name, forms in COUNT_UNITS.items() for form in forms},
-    "bar spoon": "barspoon",
-    "bar spoons": "barspoon",
-    "bsp": "barspoon",
-    "tsp": "teaspoon",
-    "tbsp": "tablespoon",
-    "trait": "dash",
-    "traits": "dash",
-    "goutte": "drop",
-    "gouttes": "drop",
-    "feuille": "leaf",
-    "feuilles": "leaf",
-    "brin": "sprig",
-    "brins": "sprig",
-    "cuillere de bar": "barspoon",
-    "cuilleres de bar": "barspoon",
-    "cuillere a cafe": "teaspoon",
-    "cuilleres a cafe": "teaspoon",
-    "cac": "teaspoon",
-    "cuillere a soupe": "tablespoon",
-    "cuilleres a soupe": "tablespoon",
-    "cas": "tablespoon",
-    "pincee": "pinch",
-    "pincees": "pinch",
-    "morceau": "piece",
-    "morceaux": "piece",
-    "tranche": "slice",
-    "tranches": "slice",
-    "rondelle": "wheel",
-    "rondelles": "wheel",
-    "quartier": "wedge",
-    "quartiers": "wedge",
-    "boule": "scoop",
-    "boules": "scoop",
-    "poignee": "handful",
-    "poignees": "handful",
-    "zeste": "zest",
-    "zestes": "zest",
-}
+# What models and bartenders write for them, folded, in English and French (the shelf's table,
+# which knows a volume for each of COUNT_UNITS).
+COUNT_ALIASES = volumes.COUNT_ALIASES
 
 # Steps a bartender can measure: half centilitres, 2.5 ml (so ¾ oz is 22.5 ml), quarter ounces.
 STEP = {"cl": 0.5, "ml": 2.5, "oz": 0.25}

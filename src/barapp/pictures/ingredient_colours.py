@@ -1,8 +1,10 @@
-"""The ingredient colour table: what each ingredient brings to the drink's colour.
+"""What each ingredient brings to the drawn drink's colour, read by `ingredient()`: the one
+place the illustration learns about ingredients.
 
-Data, by folded ingredient name (French and English), read by `ingredient()`: the one place
-the illustration learns about ingredients, so the table (or the lookup behind it) can be
-replaced without touching the drawing.
+The shelf's knowledge base says it first (its colour, tint and flags columns, through
+`shelf.knowledge.match()`), so one place knows what an ingredient is. The keyword table below
+is the fallback for names the base does not know ("Yuzu kosho", "house shrub"), read by
+folded words, French and English.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from barapp.pictures.keywords import first_match, fold, keyword_table
+from barapp.shelf.knowledge import match
 
 # Ingredient colour, tinting strength (per ml) and flags: s sparkling, i ice, c crema, e egg foam.
 # Clear spirits tint weakly towards white, so they thin a drink's colour as they do in the glass;
@@ -89,6 +92,9 @@ UNKNOWN_COLOUR, UNKNOWN_STRENGTH = "#e6d3a3", 0.3
 
 def ingredient(name: Any) -> tuple[str, float, str]:
     """(colour, strength, flags) of an ingredient name, French or English."""
+    known = match(str(name or ""))
+    if known is not None and known.colour:
+        return known.colour, known.tint, known.flags
     found = first_match(INGREDIENTS, fold(name))
     if found is None:
         return UNKNOWN_COLOUR, UNKNOWN_STRENGTH, ""

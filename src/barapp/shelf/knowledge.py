@@ -1,7 +1,35 @@
 """The ingredient knowledge base: what barapp knows of a bar ingredient, from `ingredients.csv`
-(one row each: a key, a category, its alcohol by volume, its allergens, its English and French
-names and aliases), and `match()`, which reads free text ("Fresh lime juice", "citron vert")
-as one of them.
+(one row each: a key, a category, its alcohol by volume, its allergens, the generic ingredient
+it is a kind of, its English and French names and aliases, and what it brings to a drink's
+colour), and `match()`, which reads free text ("Fresh lime juice", "jus d'un citron vert",
+"2 dashes Angostura® bitters") as one of them.
+
+The strengths are those of a typical bottling where brands differ (the file's header says
+which); a row whose strength varies too much to say (amaro) has none, and a drink with it
+names it as of unknown strength rather than guess.
+
+How `match()` reads a text, first that answers:
+
+1. Its *form*: lower case, no accents ("œ" is "oe"), punctuation as spaces, numbers and the
+   little words ("of", "de", "d'", "la", "un"...) dropped, each word singular ("citrons verts"
+   is "citron vert", "cherries" is "cherry"), and an English head word put last ("juice of 1
+   lime" is "lime juice", "zest of orange" is "orange zest"). A name or alias of that form.
+2. The same without the words that only say how it comes: "fresh", "freshly squeezed",
+   "frais/fraîche", "pressé", "homemade", units and counts ("dashes", "traits", "leaves",
+   "feuilles", "slice", "cube", "top up", "half", "demi"). Tried second, so that "crème
+   fraîche" and "cold brew" keep the word that names them.
+   A name that says it is the bar's own make ("house syrup", "sirop maison", "signature
+   bitters") is read no further than the first reading: it is not the base's.
+3. A parenthesised note is set aside first ("gin (London dry)" is gin); if the text outside
+   says nothing known, the note is read ("liqueur (Chartreuse verte)").
+4. Else the longest run of words that is a known name ("a good London dry gin" is gin; "ginger
+   beer" is never gin: words, not letters). Between two runs as long, the last in an English
+   text ("cane sugar syrup" is a syrup) and the first in a French one, whose head comes first
+   ("sirop de sucre de canne" is a syrup, not sugar).
+
+Lime and lemon are one row each, the juice: a recipe's "lime", "citron vert", "lime wedge" or
+"juice of 1 lime" is the same ingredient, which the bar has when it has limes. Oranges and
+grapefruits are fruit rows apart from their juice, which bars often buy.
 """
 
 from __future__ import annotations
@@ -11,7 +39,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 
@@ -55,17 +83,32 @@ class Known:
     en: str
     fr: str
     aliases: tuple[str, ...] = ()
+    family: str = ""
+    """The generic ingredient this is a kind of ("rum" for an aged rum, "whisky" for bourbon),
+    a key of the base, or "" (a recipe asking for "rum" can be poured with any of the family)."""
+    colour: str = ""
+    """What it brings to the drawn drink's colour, '#rrggbb' ("" for the picture to decide)."""
+    tint: float = 0.0
+    """How strongly, per millilitre (a dash of bitters is small but strong)."""
+    flags: str = ""
+    """s sparkling, i ice, c coffee crema, e egg foam."""
 
     def name(self, lang: str) -> str:
         return self.fr if lang == "fr" else self.en
 
+    @property
+    def sparkling(self) -> bool:
+        """Poured last and never shaken (sodas, sparkling wine, beer)."""
+        return "s" in self.flags
+
 
 @cache
 def base() -> dict[str, Known]:
-    """The base, by key (read once)."""
+    """The base, by key (read once). Lines starting with '#' are the file's comments."""
     text = resources.files("barapp.shelf").joinpath("ingredients.csv").read_text("utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     known: dict[str, Known] = {}
-    for row in csv.DictReader(text.splitlines()):
+    for row in csv.DictReader(lines):
         known[row["key"]] = Known(
             key=row["key"],
             category=Category(row["category"]),
@@ -74,6 +117,10 @@ def base() -> dict[str, Known]:
             en=row["en"],
             fr=row["fr"],
             aliases=tuple(a for a in row["aliases"].split("|") if a),
+            family=row["family"],
+            colour=row["colour"],
+            tint=float(row["tint"] or 0),
+            flags=row["flags"],
         )
     return known
 
@@ -81,25 +128,139 @@ def base() -> dict[str, Known]:
 def normal(text: str) -> str:
     """Lower case, no accents, no punctuation, single spaces: "Crème  de Cassis!" ->
     "creme de cassis"."""
-    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae")
+    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
     plain = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(c for c in plain if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^a-z0-9%]+", " ", plain).split())
 
 
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word[-1] in "sx" and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+# Words that never tell ingredients apart, dropped from every form ("jus d'un citron" is
+# "jus de citron"). Not "the": it is French tea.
+_LITTLE = _words_of("s of de du des d l la le les a an au aux un une one en some quelques et")
+# Words that say how an ingredient comes, not what it is: dropped in the second reading.
+_HOW = frozenset(
+    _singular(word)
+    for word in _words_of("""
+    fresh freshly squeezed pressed juiced frais fraiche fraiches fraichement presse pressee
+    pressees homemade fait maison good quality premium chilled cold organic bio optional
+    facultatif garnish decoration to taste gout with avec top topped up fill filled splash
+    float dash trait drop goutte ml cl oz dl litre liter barspoon cuillere
+    tsp tbsp teaspoon tablespoon leaf leave feuille sprig brin slice tranche rondelle wheel
+    wedge quartier cube piece morceau pinch pincee handful poignee scoop part parts shot
+    half demi moitie quarter quart two three four few about approx environ ou or
+    """)
+)
+# Units of more than one word, taken out before the words are read ("cuillère à café" is not
+# coffee).
+_SPOONS = re.compile(r"\bcuilleres? (?:a|de) (?:cafe|soupe|bar)\b|\bbar ?spoons?\b")
+# English words naming what is taken of a fruit: "juice of 1 lime" is "lime juice".
+_HEADS = _words_of("juice zest peel twist rind")
+# Seen in a French text: there the head of a name comes first.
+_FRENCH = _words_of("de du des d au aux la le les l un une et avec")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:ml|cl|oz|dl|l|g|x)?%?")
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """The first reading's words of a text (see the module's docstring)."""
+    words = [
+        _singular(w)
+        for w in _SPOONS.sub(" ", normal(text)).split()
+        if w not in _LITTLE and not _NUMBER.fullmatch(w)
+    ]
+    if len(words) > 1 and words[0] in _HEADS:
+        words = [*words[1:], words[0]]
+    return tuple(words)
+
+
+def _plain(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The second reading: without the words that only say how it comes."""
+    kept = [w for w in words if w not in _HOW and _singular(w) not in _HOW]
+    if len(kept) > 1 and kept[0] in _HEADS:
+        kept = [*kept[1:], kept[0]]
+    return tuple(kept)
+
+
+def _every_name(known: Known) -> tuple[str, ...]:
+    return (known.en, known.fr, *known.aliases)
+
+
 @cache
-def _names() -> dict[str, Known]:
-    """Every name and alias of the base, normalised, to its ingredient."""
-    names: dict[str, Known] = {}
+def _forms() -> tuple[dict[tuple[str, ...], Known], dict[tuple[str, ...], Known]]:
+    """Every name and alias of the base, in both readings, to its ingredient (the first row
+    wins a form two rows share in the second reading: "crème fraîche" there is "crème")."""
+    first: dict[tuple[str, ...], Known] = {}
+    second: dict[tuple[str, ...], Known] = {}
     for known in base().values():
-        for text in (known.en, known.fr, *known.aliases):
-            names.setdefault(normal(text), known)
-    return names
+        for text in _every_name(known):
+            words = _words(text)
+            if words:
+                first.setdefault(words, known)
+                second.setdefault(_plain(words) or words, known)
+    return first, second
+
+
+@cache
+def _longest_name() -> int:
+    return max(len(form) for form in _forms()[1])
+
+
+def _exact(text: str) -> Known | None:
+    first, second = _forms()
+    words = _words(text)
+    if not words:
+        return None
+    return first.get(words) or second.get(_plain(words))
+
+
+def _within(text: str) -> Known | None:
+    """The longest run of words of `text` that is a known name."""
+    second = _forms()[1]
+    words = _plain(_words(text))
+    french = bool(_FRENCH & set(normal(text).split()))
+    for size in range(min(len(words), _longest_name()), 0, -1):
+        starts = range(len(words) - size + 1)
+        for start in starts if french else reversed(starts):
+            found = second.get(words[start : start + size])
+            if found:
+                return found
+    return None
+
+
+_NOTE = re.compile(r"[(\[]([^)\]]*)[)\]]?")
+# The bar's own make: "house syrup", "sirop maison" (but "fait maison" is only homemade).
+_OWN = re.compile(r"\b(?:house|signature|secret)\b|(?<!fait )\bmaison\b")
+
+
+@lru_cache(maxsize=1 << 16)
+def _match(text: str) -> Known | None:
+    outside = _NOTE.sub(" ", text)
+    notes = " ".join(_NOTE.findall(text))
+    if _OWN.search(normal(text)):
+        return _forms()[0].get(_words(text))
+    return (
+        _exact(outside)
+        or (_exact(notes) if notes else None)
+        or _within(outside)
+        or (_within(notes) if notes else None)
+    )
 
 
 def match(text: str) -> Known | None:
-    """The base's ingredient that `text` names, or None."""
-    return _names().get(normal(text))
+    """The base's ingredient that `text` names, or None (see the module's docstring for how
+    a text is read). Any text is safe: a long one is read up to its 300th character."""
+    return _match(str(text)[:300])
 
 
 ALWAYS_THERE = frozenset({"water", "ice"})
@@ -116,15 +277,24 @@ def key_of(text: str) -> str:
     return known.key if known else (CUSTOM + normal(text))[:100]
 
 
+@cache
+def _names() -> tuple[tuple[str, Known], ...]:
+    """Every name and alias, normalised, shortest first (so "gin" comes before "gin fizz")."""
+    pairs = {(normal(name), known) for known in base().values() for name in _every_name(known)}
+    order = {key: i for i, key in enumerate(base())}
+    return tuple(sorted(pairs, key=lambda pair: (len(pair[0]), order[pair[1].key], pair[0])))
+
+
 def search(text: str, limit: int = 12) -> list[Known]:
-    """The base's ingredients a few typed letters may mean, best first: a name or alias that
-    starts with them, then one with a word that does."""
+    """The base's ingredients a few typed letters may mean, best first: those with a name or
+    alias that starts with them (the shortest such name first), then those with a word that
+    does."""
     typed = normal(text)
     if not typed:
         return []
     starts: dict[str, Known] = {}
     words: dict[str, Known] = {}
-    for name, known in _names().items():
+    for name, known in _names():
         if name.startswith(typed):
             starts.setdefault(known.key, known)
         elif f" {typed}" in f" {name}":

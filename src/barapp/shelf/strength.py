@@ -1,16 +1,106 @@
-"""How strong a drink is: its alcohol by volume once diluted by its method, and how many
-standard drinks it holds. (A first estimate; the knowledge base's strengths feed it.)"""
+"""How strong a drink is: its alcohol by volume as served, once diluted by its method, and how
+many standard drinks it holds.
+
+Volumes come from the shelf's one volume table (`shelf/volumes.py`); strengths from the
+knowledge base. An ingredient the base does not know, or whose strength it does not know, is
+named in `unknown` (its volume still counts: it dilutes), never guessed. Ice is never an
+ingredient here: its melt is the dilution. Water, juices and syrups are known (0 %).
+
+Dilution, as a share of the volume before it (Dave Arnold, *Liquid Intelligence*, 2014, "The
+Fundamental Law" chapter: his fits of measured dilution against the mix's starting ABV, a
+between 0 and 1, for drinks made with 1-inch cubes to equilibrium):
+
+- shaken: 1.742·a − 1.567·a² + 0.203 (a Daiquiri at 25 % gains about 54 %);
+- stirred: 1.246·a − 1.21·a² + 0.145 (a Manhattan at 39 % gains about 45 %);
+- built on the rocks (poured over ice in the glass and stirred briefly, as an Old Fashioned):
+  a fixed 20 %, the melt while it is served (Arnold measures built drinks by the ice they are
+  served on, not by a fit);
+- blended with ice: a fixed 60 % (the ice the blender takes is about half the drink);
+- topped or none (a Kir Royal, a neat pour): no dilution.
+
+Sparkling ingredients (soda, sparkling wine, beer: the base's `s` flag) are never shaken or
+stirred: they join after the dilution, as they are poured. One with no amount ("top up")
+counts a typical top: 100 ml of a soda, 90 ml of a sparkling wine or a juice, 150 ml of a
+beer; one with no amount of anything else (a spirit "to taste") is unknown.
+
+The method is the `method` argument, else read from the steps, English or French: blend
+(blender, mixeur, frozen) before shake (shaker, secouer, frapper) before stir (remuer,
+mélanger, mixing glass, verre à mélange) before build (construire, directement dans le verre,
+over ice, sur glace); with none of these, a drink with ice or a top is built, others stirred.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from barapp.shelf.knowledge import match
+from barapp.shelf.knowledge import Category, Known, match, normal
+from barapp.shelf.volumes import is_top, millilitres
 
-ML_PER = {"ml": 1.0, "cl": 10.0, "oz": 30.0}
 ETHANOL_G_PER_ML = 0.789
+
+
+class Method(StrEnum):
+    SHAKEN = "shaken"
+    STIRRED = "stirred"
+    BUILT = "built"
+    BLENDED = "blended"
+    TOPPED = "topped"
+    NONE = "none"
+
+
+def dilution(method: Method, abv: float) -> float:
+    """The water a method adds, as a share of the volume before it; `abv` in percent."""
+    a = min(max(abv, 0.0), 100.0) / 100
+    if method is Method.SHAKEN:
+        return 1.742 * a - 1.567 * a * a + 0.203
+    if method is Method.STIRRED:
+        return 1.246 * a - 1.21 * a * a + 0.145
+    if method is Method.BUILT:
+        return 0.20
+    if method is Method.BLENDED:
+        return 0.60
+    return 0.0
+
+
+# Words of the steps, folded, for each method, in the order they win.
+_METHOD_WORDS: tuple[tuple[Method, re.Pattern[str]], ...] = (
+    (Method.BLENDED, re.compile(r"\b(?:blend\w*|mixeur|frozen|frappe au blender|mixez)\b")),
+    (
+        Method.SHAKEN,
+        re.compile(r"\b(?:shak\w*|secou\w*|frapp\w* au shaker|agit\w*|dry shake|whip shake)\b"),
+    ),
+    (
+        Method.STIRRED,
+        re.compile(
+            r"\b(?:stir\w*|remue\w*|remuer|melang\w*|mixing glass|verre a melange|tourn\w*)\b"
+        ),
+    ),
+    (
+        Method.BUILT,
+        re.compile(
+            r"\b(?:build|built|construi\w*|directement dans le verre|over ice|on the rocks"
+            r"|sur glace|sur des glacons|sur glacons|fill\w* with ice|rempli\w* de glace\w*"
+            r"|muddle\w*|pil\w*|swizzle\w*)\b"
+        ),
+    ),
+)
+
+
+def method_of(steps: Iterable[str]) -> Method | None:
+    """The method the steps describe, or None when they name none."""
+    text = normal(" ".join(str(step) for step in steps))
+    return next((method for method, words in _METHOD_WORDS if words.search(text)), None)
+
+
+# Millilitres a top with no amount pours, by category.
+TOP_ML = {Category.SODA: 100.0, Category.WINE: 90.0, Category.JUICE: 90.0, Category.BEER: 150.0}
+# Millilitres one counted piece pours, for the few pieces that are liquid.
+PIECE_ML = {"egg_white": 30.0, "whole_egg": 50.0, "egg_yolk": 15.0}
 
 
 @dataclass(frozen=True)
@@ -21,26 +111,94 @@ class Strength:
     alcohol_g: float
     unknown: tuple[str, ...]
     """Ingredients whose strength barapp does not know (named, never guessed)."""
+    method: str = ""
+    """The method the dilution was counted for (a `Method`'s value)."""
 
     def standard_drinks(self, grams: int) -> float:
         return self.alcohol_g / grams
 
 
-def estimate(ingredients: Sequence[Mapping[str, Any]], steps: Sequence[str] = ()) -> Strength:
-    """The strength of a recipe's ingredients ({"name", "amount", "unit"})."""
-    volume = alcohol = 0.0
+def drink_grams(setting: int, lang: str) -> int:
+    """The grams of alcohol in a standard drink: the bar's `standard_drink_grams`, or when it
+    is 0, the convention of the bar's language (10 g in France, 14 g in the United States)."""
+    if setting > 0:
+        return setting
+    return 10 if lang == "fr" else 14
+
+
+def _amount(value: Any) -> float | None:
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        return None
+    return amount if math.isfinite(amount) and amount >= 0 else None
+
+
+def _volume(known: Known | None, amount: float | None, unit: str) -> float | None:
+    """The millilitres an ingredient pours, 0 for what pours nothing, None when unknown."""
+    if amount is None:
+        if known is not None and (is_top(unit) or not unit.strip()):
+            if known.abv == 0 and known.category not in TOP_ML:
+                return 0.0  # "a splash of water", "salt": nothing to count
+            return TOP_ML.get(known.category)
+        return 0.0 if known is not None and known.abv == 0 else None
+    ml = millilitres(amount, unit)
+    if ml is not None:
+        return min(ml, 2000.0)
+    if known is not None and known.key in PIECE_ML and not unit.strip():
+        return amount * PIECE_ML[known.key]
+    # A count the table does not know ("1 lime", "2 leaves" misspelt): no volume to pour,
+    # unless it is a drink's liquid, which then cannot be measured.
+    if known is not None and (known.abv == 0 or known.category in (Category.FRUIT, Category.HERB)):
+        return 0.0
+    return None
+
+
+def estimate(
+    ingredients: Sequence[Mapping[str, Any]],
+    steps: Sequence[str] = (),
+    method: Method | str | None = None,
+) -> Strength:
+    """The strength of a recipe's ingredients ({"name", "amount", "unit"}, as a cocktail
+    stores them) made by `method`, or the one its steps describe (see the module's docstring).
+    """
+    chosen = Method(method) if method else method_of(steps)
+    # Millilitres of drink and of alcohol: what is mixed with the ice, what is poured after.
+    mixed = mixed_alcohol = poured = poured_alcohol = 0.0
     unknown: list[str] = []
+    has_ice = counted = False
     for ingredient in ingredients:
-        ml = ML_PER.get(str(ingredient.get("unit", "")).lower())
-        amount = ingredient.get("amount")
-        known = match(str(ingredient.get("name", "")))
-        if ml is None or amount is None:
+        if not isinstance(ingredient, Mapping):
             continue
-        if known is None or known.abv is None:
-            unknown.append(str(ingredient.get("name", "")))
+        name = str(ingredient.get("name") or "").strip()
+        known = match(name) if name else None
+        if known is not None and known.key == "ice":
+            has_ice = True
             continue
-        volume += amount * ml
-        alcohol += amount * ml * known.abv / 100
-    diluted = volume * 1.25
-    abv = 100 * alcohol / diluted if diluted else None
-    return Strength(abv, diluted, alcohol * ETHANOL_G_PER_ML, tuple(unknown))
+        unit = str(ingredient.get("unit") or "")
+        amount = _amount(ingredient.get("amount"))
+        ml = _volume(known, amount, unit)
+        if ml is None or known is None or known.abv is None:
+            if ml != 0.0 and name:
+                unknown.append(name)
+            mixed += ml or 0.0
+            continue
+        counted = counted or ml > 0
+        if known.sparkling or (amount is None and is_top(unit)):
+            poured, poured_alcohol = poured + ml, poured_alcohol + ml * known.abv / 100
+        else:
+            mixed, mixed_alcohol = mixed + ml, mixed_alcohol + ml * known.abv / 100
+    if chosen is None:
+        chosen = Method.BUILT if has_ice or poured else Method.STIRRED
+    if chosen is Method.BUILT:  # the ice in the glass melts into all of it
+        mixed, mixed_alcohol, poured, poured_alcohol = (
+            mixed + poured,
+            mixed_alcohol + poured_alcohol,
+            0.0,
+            0.0,
+        )
+    water = mixed * dilution(chosen, 100 * mixed_alcohol / mixed if mixed else 0.0)
+    volume = mixed + water + poured
+    alcohol = mixed_alcohol + poured_alcohol
+    abv = 100 * alcohol / volume if volume and counted else None
+    return Strength(abv, volume, alcohol * ETHANOL_G_PER_ML, tuple(unknown), chosen.value)
