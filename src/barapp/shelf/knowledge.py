@@ -22,10 +22,12 @@ How `match()` reads a text, first that answers:
    bitters") is read no further than the first reading: it is not the base's.
 3. A parenthesised note is set aside first ("gin (London dry)" is gin); if the text outside
    says nothing known, the note is read ("liqueur (Chartreuse verte)").
-4. Else the longest run of words that is a known name ("a good London dry gin" is gin; "ginger
-   beer" is never gin: words, not letters). Between two runs as long, the last in an English
-   text ("cane sugar syrup" is a syrup) and the first in a French one, whose head comes first
-   ("sirop de sucre de canne" is a syrup, not sugar).
+   What follows a comma is a note too ("gin, preferably London dry").
+4. Else the longest known name that is the text's head: its last words in English ("a good
+   London dry gin" is gin, "cane sugar syrup" a syrup; "ginger beer" is never gin: words, not
+   letters), its first in a French text (one with "de", "du", "la"... or that starts with a
+   head word such as "rhum", "sirop", "jus": "sirop de sucre de canne" is a syrup, not sugar).
+   A known word elsewhere is not enough: "yuzu kosho" is not yuzu.
 
 Lime and lemon are one row each, the juice: a recipe's "lime", "citron vert", "lime wedge" or
 "juice of 1 lime" is the same ingredient, which the bar has when it has limes. Oranges and
@@ -169,6 +171,11 @@ _SPOONS = re.compile(r"\bcuilleres? (?:a|de) (?:cafe|soupe|bar)\b|\bbar ?spoons?
 _HEADS = _words_of("juice zest peel twist rind")
 # Seen in a French text: there the head of a name comes first.
 _FRENCH = _words_of("de du des d au aux la le les l un une et avec")
+# A French name's head word comes first: "rhum vieux", "sirop maison", "jus frais".
+_FRENCH_HEADS = _words_of(
+    "rhum sirop jus creme eau biere vin liqueur the cafe lait feuille zeste puree nectar sucre"
+    " sel glace cidre amer vermouth whisky"
+)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:ml|cl|oz|dl|l|g|x)?%?")
 
 
@@ -225,16 +232,19 @@ def _exact(text: str) -> Known | None:
 
 
 def _within(text: str) -> Known | None:
-    """The longest run of words of `text` that is a known name."""
+    """The longest known name that is the head of `text`: its last words in English ("a good
+    London dry gin"), its first in French ("sirop de sucre de canne", "rhum vieux agricole").
+    A known word elsewhere is not enough: "yuzu kosho" is not yuzu, "spiced pear liqueur" is
+    not a pear."""
     second = _forms()[1]
     words = _plain(_words(text))
-    french = bool(_FRENCH & set(normal(text).split()))
-    for size in range(min(len(words), _longest_name()), 0, -1):
-        starts = range(len(words) - size + 1)
-        for start in starts if french else reversed(starts):
-            found = second.get(words[start : start + size])
-            if found:
-                return found
+    said = normal(text).split()
+    french = bool(_FRENCH & set(said)) or (bool(said) and said[0] in _FRENCH_HEADS)
+    for size in range(min(len(words) - 1, _longest_name()), 0, -1):
+        run = words[:size] if french else words[len(words) - size :]
+        found = second.get(run)
+        if found:
+            return found
     return None
 
 
@@ -249,6 +259,9 @@ def _match(text: str) -> Known | None:
     notes = " ".join(_NOTE.findall(text))
     if _OWN.search(normal(text)):
         return _forms()[0].get(_words(text))
+    before, comma, _ = outside.partition(",")
+    if comma and before.strip():  # "Gin, preferably London dry": the name comes first
+        outside, notes = before, f"{notes} {_}"
     return (
         _exact(outside)
         or (_exact(notes) if notes else None)

@@ -67,27 +67,27 @@ def dilution(method: Method, abv: float) -> float:
     return 0.0
 
 
-# Words of the steps, folded, for each method, in the order they win.
+# Words of the steps, folded, for each method, in the order they win: a drink stirred in a
+# mixing glass and strained is stirred, one stirred in its glass over ice is built.
 _METHOD_WORDS: tuple[tuple[Method, re.Pattern[str]], ...] = (
-    (Method.BLENDED, re.compile(r"\b(?:blend\w*|mixeur|frozen|frappe au blender|mixez)\b")),
-    (
-        Method.SHAKEN,
-        re.compile(r"\b(?:shak\w*|secou\w*|frapp\w* au shaker|agit\w*|dry shake|whip shake)\b"),
-    ),
+    (Method.BLENDED, re.compile(r"\b(?:blend\w*|mixeur|frozen|mixez)\b")),
+    (Method.SHAKEN, re.compile(r"\b(?:shak\w*|secou\w*|frapp\w* au shaker|agit\w*)\b")),
     (
         Method.STIRRED,
-        re.compile(
-            r"\b(?:stir\w*|remue\w*|remuer|melang\w*|mixing glass|verre a melange|tourn\w*)\b"
-        ),
+        re.compile(r"\b(?:mixing glass|verre a melange\w*|strain\w*|filtr\w*|passe\w* au)\b"),
     ),
     (
         Method.BUILT,
         re.compile(
-            r"\b(?:build|built|construi\w*|directement dans le verre|over ice|on the rocks"
-            r"|sur glace|sur des glacons|sur glacons|fill\w* with ice|rempli\w* de glace\w*"
-            r"|muddle\w*|pil\w*|swizzle\w*)\b"
+            r"\b(?:build|built|construi\w*|directement dans le verre|directly (?:in|into)"
+            r"|over (?:crushed |cracked )?ice|on the rocks|on ice|sur (?:de la |des )?glac\w*"
+            r"|fill\w* (?:the glass |glass )?with (?:crushed |cracked )?ice"
+            r"|rempli\w* (?:le verre )?de glac\w*|muddle\w*|pil\w*|swizzle\w*|top\w* (?:up )?with"
+            r"|complet\w* (?:avec|de|au)|allong\w*)\b"
         ),
     ),
+    (Method.STIRRED, re.compile(r"\b(?:stir\w*|remue\w*|remuer|melang\w*|tourn\w*)\b")),
+    (Method.TOPPED, re.compile(r"\b(?:top\w*|complet\w*)\b")),
 )
 
 
