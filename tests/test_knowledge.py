@@ -213,7 +213,7 @@ def test_the_base_is_a_few_hundred_well_formed_rows() -> None:
     # Every category is used, every allergen is carried by some row.
     assert {row.category for row in known.values()} == set(Category)
     assert set().union(*(row.allergens for row in known.values())) == set(Allergen)
-    assert ALWAYS_THERE <= set(known)
+    assert set(known) >= ALWAYS_THERE
     # Only a few rows have no strength, each one whose bottlings really differ.
     assert [k for k, row in known.items() if row.abv is None] == ["amaro"]
 

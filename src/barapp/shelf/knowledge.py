@@ -228,7 +228,12 @@ def _exact(text: str) -> Known | None:
     words = _words(text)
     if not words:
         return None
-    return first.get(words) or second.get(_plain(words))
+    found = first.get(words)
+    # Words before the name that say how it comes: "fresh crème fraîche", "2 cl cold brew".
+    while found is None and len(words) > 1 and words[0] in _HOW:
+        words = words[1:]
+        found = first.get(words)
+    return found or second.get(_plain(words))
 
 
 def _within(text: str) -> Known | None:

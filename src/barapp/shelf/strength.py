@@ -6,17 +6,20 @@ knowledge base. An ingredient the base does not know, or whose strength it does 
 named in `unknown` (its volume still counts: it dilutes), never guessed. Ice is never an
 ingredient here: its melt is the dilution. Water, juices and syrups are known (0 %).
 
-Dilution, as a share of the volume before it (Dave Arnold, *Liquid Intelligence*, 2014, "The
-Fundamental Law" chapter: his fits of measured dilution against the mix's starting ABV, a
-between 0 and 1, for drinks made with 1-inch cubes to equilibrium):
+Dilution, as a share of the volume before it: for shaken and stirred drinks, Dave Arnold's
+fits of measured dilution against the mix's starting ABV a (0 to 1), for drinks chilled with
+ice to equilibrium (*Liquid Intelligence*, W. W. Norton 2014, p. 123):
 
 - shaken: 1.742·a − 1.567·a² + 0.203 (a Daiquiri at 25 % gains about 54 %);
 - stirred: 1.246·a − 1.21·a² + 0.145 (a Manhattan at 39 % gains about 45 %);
 - built on the rocks (poured over ice in the glass and stirred briefly, as an Old Fashioned):
-  a fixed 20 %, the melt while it is served (Arnold measures built drinks by the ice they are
-  served on, not by a fit);
-- blended with ice: a fixed 60 % (the ice the blender takes is about half the drink);
+  a fixed 20 %, our assumption for the melt while it is served (Arnold gives no fit for it);
+- blended with ice: a fixed 60 %, our assumption (about as much ice as drink, most of it
+  melted by the time it is drunk);
 - topped or none (a Kir Royal, a neat pour): no dilution.
+
+Published figures differ by their model: Difford's Guide counts about 25 % of melt for a shaken
+drink, so its ABVs for shaken drinks are 2 to 6 points above these (tests/test_strength.py).
 
 Sparkling ingredients (soda, sparkling wine, beer: the base's `s` flag) are never shaken or
 stirred: they join after the dilution, as they are poured. One with no amount ("top up")
@@ -25,8 +28,10 @@ beer; one with no amount of anything else (a spirit "to taste") is unknown.
 
 The method is the `method` argument, else read from the steps, English or French: blend
 (blender, mixeur, frozen) before shake (shaker, secouer, frapper) before stir (remuer,
-mélanger, mixing glass, verre à mélange) before build (construire, directement dans le verre,
-over ice, sur glace); with none of these, a drink with ice or a top is built, others stirred.
+mélanger; but a mixing glass, a verre à mélange or a strainer wins over a glass of ice) before
+build (construire, directement dans le verre, over ice, with ice, sur glace) before top (top
+with champagne, compléter: a Kir Royal, no ice); with none of these, a drink with ice or a top
+is built, others stirred.
 """
 
 from __future__ import annotations
@@ -82,12 +87,12 @@ _METHOD_WORDS: tuple[tuple[Method, re.Pattern[str]], ...] = (
             r"\b(?:build|built|construi\w*|directement dans le verre|directly (?:in|into)"
             r"|over (?:crushed |cracked )?ice|on the rocks|on ice|sur (?:de la |des )?glac\w*"
             r"|fill\w* (?:the glass |glass )?with (?:crushed |cracked )?ice"
-            r"|rempli\w* (?:le verre )?de glac\w*|muddle\w*|pil\w*|swizzle\w*|top\w* (?:up )?with"
-            r"|complet\w* (?:avec|de|au)|allong\w*)\b"
+            r"|with (?:crushed |cracked )?ice|avec (?:des |de la )?glac\w*"
+            r"|rempli\w* (?:le verre )?de glac\w*|muddle\w*|pil\w*|swizzle\w*)\b"
         ),
     ),
     (Method.STIRRED, re.compile(r"\b(?:stir\w*|remue\w*|remuer|melang\w*|tourn\w*)\b")),
-    (Method.TOPPED, re.compile(r"\b(?:top\w*|complet\w*)\b")),
+    (Method.TOPPED, re.compile(r"\b(?:top\w*|complet\w*|allong\w*)\b")),
 )
 
 
