@@ -129,6 +129,31 @@ def test_published_figures_differ_only_by_the_dilution_model(
     assert shaken is not None and 2.0 <= published - shaken <= 6.0, (source, shaken)
 
 
+# Alcohol per serve as Diageo Bar Academy publishes it (diageobaracademy.com recipe pages): it
+# does not depend on dilution, so it checks the base's strengths and the volume table. Only
+# recipes whose brands are bottled at the base's typical strength (a Tanqueray, at 43.1-47.3 %,
+# is not the base's 40 % gin).
+# fmt: off
+DIAGEO: list[tuple[str, list[dict[str, Any]], float]] = [
+    ("Australian Mojito (Captain Morgan Original Spiced Gold), 12.6 g per serve",
+     [i("Captain Morgan Original Spiced Gold", 45, "ml"), i("Soda water", 45, "ml"), i("Lime juice", 25, "ml"), i("Sugar syrup", 15, "ml"), i("Mint leaves", 10, "")], 12.6),
+    ("Manhattan - Sweet (Bulleit Bourbon), 1.6 standard drinks of 10 g",
+     [i("Bulleit Bourbon", 30, "ml"), i("Sweet vermouth", 20, "ml"), i("Maraschino liqueur", 10, "ml"), i("Angostura bitters", 1.5, "dashes")], 16.0),
+    ("Affinity (Johnnie Walker Black Label), 12.8 g per serve",
+     [i("Johnnie Walker Black Label", 0.75, "oz"), i("Sweet vermouth", 0.75, "oz"), i("Dry vermouth", 0.75, "oz"), i("Bitters", 2, "dashes")], 12.8),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("source", "ingredients", "grams"), DIAGEO)
+def test_alcohol_per_serve_matches_published_grams(
+    source: str, ingredients: list[dict[str, Any]], grams: float
+) -> None:
+    strength = estimate(ingredients, ["Stir"])
+    assert strength.unknown == ()
+    assert strength.alcohol_g == pytest.approx(grams, rel=0.10), source
+
+
 def test_arnolds_fits() -> None:
     # Liquid Intelligence's fits: dilution (share of the starting volume) by starting ABV.
     assert dilution(Method.SHAKEN, 25) == pytest.approx(1.742 * 0.25 - 1.567 * 0.0625 + 0.203)

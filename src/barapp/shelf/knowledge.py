@@ -26,8 +26,10 @@ How `match()` reads a text, first that answers:
 4. Else the longest known name that is the text's head: its last words in English ("a good
    London dry gin" is gin, "cane sugar syrup" a syrup; "ginger beer" is never gin: words, not
    letters), its first in a French text (one with "de", "du", "la"... or that starts with a
-   head word such as "rhum", "sirop", "jus": "sirop de sucre de canne" is a syrup, not sugar).
-   A known word elsewhere is not enough: "yuzu kosho" is not yuzu.
+   head word such as "rhum", "sirop", "jus": "sirop de sucre de canne" is a syrup, not sugar);
+   failing that, a name of two words or more at the other end, as a brand before its line
+   ("Johnnie Walker Black Label", "Captain Morgan Original Spiced"). One known word elsewhere
+   is not enough: "yuzu kosho" is not yuzu.
 
 Lime and lemon are one row each, the juice: a recipe's "lime", "citron vert", "lime wedge" or
 "juice of 1 lime" is the same ingredient, which the bar has when it has limes. Oranges and
@@ -161,7 +163,7 @@ _HOW = frozenset(
     float dash trait drop goutte ml cl oz dl litre liter barspoon cuillere
     tsp tbsp teaspoon tablespoon leaf leave feuille sprig brin slice tranche rondelle wheel
     wedge quartier cube piece morceau pinch pincee handful poignee scoop part parts shot
-    half demi moitie quarter quart two three four few about approx environ ou or
+    half demi moitie quarter quart two three four few about approx environ ou
     """)
 )
 # Units of more than one word, taken out before the words are read ("cuillère à café" is not
@@ -239,18 +241,21 @@ def _exact(text: str) -> Known | None:
 def _within(text: str) -> Known | None:
     """The longest known name that is the head of `text`: its last words in English ("a good
     London dry gin"), its first in French ("sirop de sucre de canne", "rhum vieux agricole").
-    A known word elsewhere is not enough: "yuzu kosho" is not yuzu, "spiced pear liqueur" is
-    not a pear."""
+    Failing that, a name of two words or more at the other end, as a brand before its line
+    ("Johnnie Walker Black Label"). One known word elsewhere is not enough: "yuzu kosho" is
+    not yuzu, "spiced pear liqueur" is not a pear."""
     second = _forms()[1]
     words = _plain(_words(text))
     said = normal(text).split()
     french = bool(_FRENCH & set(said)) or (bool(said) and said[0] in _FRENCH_HEADS)
-    for size in range(min(len(words) - 1, _longest_name()), 0, -1):
-        run = words[:size] if french else words[len(words) - size :]
-        found = second.get(run)
-        if found:
-            return found
-    return None
+    longest = min(len(words) - 1, _longest_name())
+    heads = [
+        words[:size] if french else words[len(words) - size :] for size in range(longest, 0, -1)
+    ]
+    others = [
+        words[len(words) - size :] if french else words[:size] for size in range(longest, 1, -1)
+    ]
+    return next((second[run] for run in (*heads, *others) if run in second), None)
 
 
 _NOTE = re.compile(r"[(\[]([^)\]]*)[)\]]?")
