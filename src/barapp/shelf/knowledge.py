@@ -89,7 +89,8 @@ class Known:
     aliases: tuple[str, ...] = ()
     family: str = ""
     """The generic ingredient this is a kind of ("rum" for an aged rum, "whisky" for bourbon),
-    a key of the base, or "" (a recipe asking for "rum" can be poured with any of the family)."""
+    a key of the base (a generic row names itself), or "" (a recipe asking for "rum" can be
+    poured with any row of the family)."""
     colour: str = ""
     """What it brings to the drawn drink's colour, '#rrggbb' ("" for the picture to decide)."""
     tint: float = 0.0
