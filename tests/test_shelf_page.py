@@ -23,7 +23,9 @@ def ingredients(*names: str) -> list[dict[str, Any]]:
 
 
 def row_of(html: str, key: str) -> str:
-    found = re.search(rf'<li class="shelf-item[^"]*" id="item-{re.escape(key)}">.*?</li>', html, re.S)
+    found = re.search(
+        rf'<li class="shelf-item[^"]*" id="item-{re.escape(key)}">.*?</li>', html, re.S
+    )
     assert found, f"no row for {key}"
     return found.group(0)
 
@@ -201,7 +203,12 @@ async def test_a_custom_item_is_added_with_the_key_a_recipe_would_give_it(
     await bartender.get("/bar/shelf")
     response = await bartender.post(
         "/bar/shelf/custom",
-        data={"name": "  Sirop  Maison de Marie ", "category": "syrup", "abv": "", "allergen_nuts": "on"},
+        data={
+            "name": "  Sirop  Maison de Marie ",
+            "category": "syrup",
+            "abv": "",
+            "allergen_nuts": "on",
+        },
     )
     assert response.status_code == 303
     key = key_of("sirop maison de marie")
@@ -225,7 +232,12 @@ async def test_a_refused_custom_item_says_why_in_french_and_keeps_what_was_typed
         assert (await log_in(client)).status_code == 303
         response = await client.post(
             "/bar/shelf/custom",
-            data={"name": "Rhum arrangé <b>", "category": "spirit", "abv": "140", "allergen_egg": "on"},
+            data={
+                "name": "Rhum arrangé <b>",
+                "category": "spirit",
+                "abv": "140",
+                "allergen_egg": "on",
+            },
         )
         assert response.status_code == 400
         html = response.text
@@ -249,7 +261,9 @@ async def test_a_refused_custom_item_says_why_in_french_and_keeps_what_was_typed
     assert await stock.items() == []
 
 
-async def test_a_custom_strength_may_be_written_the_french_way(bartender: httpx.AsyncClient) -> None:
+async def test_a_custom_strength_may_be_written_the_french_way(
+    bartender: httpx.AsyncClient,
+) -> None:
     response = await bartender.post(
         "/bar/shelf/custom", data={"name": "Génépi du coin", "category": "liqueur", "abv": "40,5 %"}
     )
@@ -270,7 +284,9 @@ async def test_a_pasted_list_adds_what_it_knows_and_keeps_the_rest_in_the_box(
     await stock.put_known({rum.key: False})
     response = await bartender.post(
         "/bar/shelf/paste",
-        data={"paste": "Gin\n- Campari, citron vert\n\nwhite rum; Ice\nUnicorn tears\nDragon <milk>"},
+        data={
+            "paste": "Gin\n- Campari, citron vert\n\nwhite rum; Ice\nUnicorn tears\nDragon <milk>"
+        },
     )
     assert response.status_code == 200
     on_shelf = await keys_in_stock()
@@ -314,10 +330,14 @@ async def test_the_bar_page_links_to_the_shelf(bartender: httpx.AsyncClient) -> 
     assert 'href="/bar/shelf"' in (await bartender.get("/bar")).text
 
 
-async def test_guests_are_sent_to_the_login_and_refused_the_actions(guest: httpx.AsyncClient) -> None:
+async def test_guests_are_sent_to_the_login_and_refused_the_actions(
+    guest: httpx.AsyncClient,
+) -> None:
     page = await guest.get("/bar/shelf")
     assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
-    assert (await guest.get("/bar/shelf/search", params={"q": "gin"}, headers=HX)).status_code == 403
+    assert (
+        await guest.get("/bar/shelf/search", params={"q": "gin"}, headers=HX)
+    ).status_code == 403
     for path, data in (
         ("/bar/shelf/add", {"key": "gin"}),
         ("/bar/shelf/stock", {"key": "gin", "in_stock": "0"}),
@@ -342,8 +362,12 @@ async def test_a_bartenders_form_without_its_csrf_token_is_refused(app: Any) -> 
         secret = app.state.settings.secret_key
         await client.post(
             "/login",
-            data={"name": "marie", "password": "correct horse battery", "next": "/bar",
-                  "csrf_token": sessions.csrf_token(secret, token)},
+            data={
+                "name": "marie",
+                "password": "correct horse battery",
+                "next": "/bar",
+                "csrf_token": sessions.csrf_token(secret, token),
+            },
         )
         assert (await client.get("/bar/shelf")).status_code == 200
         gin = match("gin")
