@@ -93,7 +93,11 @@ async def test_a_base_items_facts_come_from_the_base_not_the_file(database: Sett
     )
     await transfer.import_text(text)
     (item,) = await stock.items()
-    assert item.name_en == base()[key("gin")].en != "Not gin" and item.abv != 99 and Allergen.EGG not in item.allergens
+    assert (
+        item.name_en == base()[key("gin")].en != "Not gin"
+        and item.abv != 99
+        and Allergen.EGG not in item.allergens
+    )
     assert item.in_stock is False and not item.custom
     # The minimal form: the key alone is in stock.
     await transfer.import_text(json.dumps([{"key": key("campari")}]))

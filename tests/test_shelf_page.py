@@ -385,3 +385,50 @@ async def test_a_bartenders_form_without_its_csrf_token_is_refused(app: Any) -> 
             assert (await client.post(path, data=data, headers=HX)).status_code == 403, path
     del log_in
     assert await keys_in_stock() == {gin.key: True}
+
+
+# The settings page's shelf choices ------------------------------------------------------------
+
+SETTINGS = {
+    "bar_name": "Chez Marie",
+    "unit_system": "cl",
+    "guest_wishes_per_hour": "10",
+    "ip_wishes_per_hour": "100",
+    "wish_seconds": "90",
+}
+
+
+async def test_the_settings_page_saves_the_shelf_mode_and_the_standard_drink(
+    app: Any, bartender: httpx.AsyncClient
+) -> None:
+    form = (await bartender.get("/bar/settings")).text
+    for mode in ("free", "prefer", "strict"):
+        assert f'name="shelf_mode" value="{mode}"' in form
+    assert re.search(r'name="shelf_mode" value="free" checked', form)
+    for grams in ("0", "8", "10", "14"):
+        assert f'<option value="{grams}"' in form
+    saved = await bartender.post(
+        "/bar/settings", data={**SETTINGS, "shelf_mode": "strict", "standard_drink_grams": "14"}
+    )
+    assert saved.status_code == 303
+    bar = app.state.bar_settings.current()
+    assert (bar.shelf_mode, bar.standard_drink_grams) == ("strict", 14)
+    again = (await bartender.get("/bar/settings")).text
+    assert re.search(r'name="shelf_mode" value="strict" checked', again)
+    assert re.search(r'<option value="14" selected>', again)
+    # A form without them (a page from before they existed) leaves them as they are.
+    assert (await bartender.post("/bar/settings", data=SETTINGS)).status_code == 303
+    bar = app.state.bar_settings.current()
+    assert (bar.shelf_mode, bar.standard_drink_grams) == ("strict", 14)
+
+
+async def test_a_wrong_shelf_choice_is_refused_and_nothing_saved(
+    app: Any, bartender: httpx.AsyncClient
+) -> None:
+    for field, value in (("shelf_mode", "anything"), ("standard_drink_grams", "12")):
+        response = await bartender.post("/bar/settings", data={**SETTINGS, field: value})
+        assert response.status_code == 400
+        assert "Nothing was saved" in response.text and "Choose one of the choices" in response.text
+    bar = await app.state.bar_settings.refresh(force=True)
+    assert (bar.shelf_mode, bar.standard_drink_grams) == ("free", 0)
+    assert bar.bar_name != "Chez Marie"

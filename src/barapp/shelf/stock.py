@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from barapp.shelf.knowledge import CUSTOM, Allergen, Category, Known, base, normal
 from barapp.store import db
@@ -127,7 +128,7 @@ def _known_row(known: Known, in_stock: bool) -> ShelfItem:
     )
 
 
-def _custom_values(item: Custom) -> dict[str, object]:
+def _custom_values(item: Custom) -> dict[str, Any]:
     return {
         "name_en": item.name,
         "name_fr": item.name_fr or item.name,
@@ -177,7 +178,7 @@ async def _put_custom(item: Custom) -> bool:
     values = _custom_values(item)
     exists = await ShelfItem.exists().where(ShelfItem.key == item.key)
     if exists:
-        await ShelfItem.update(values).where(ShelfItem.key == item.key)  # type: ignore[arg-type]
+        await ShelfItem.update(dict(values)).where(ShelfItem.key == item.key)  # type: ignore[arg-type]
     else:
         await ShelfItem.insert(ShelfItem(key=item.key, **values))
     return not exists
