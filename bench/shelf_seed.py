@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    # A database of its own: bench/gallery.py may be running beside it on barapp_bench.
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL + "_shelf")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     rows = build_rows(args.rows)

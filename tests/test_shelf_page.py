@@ -432,3 +432,18 @@ async def test_a_wrong_shelf_choice_is_refused_and_nothing_saved(
     bar = await app.state.bar_settings.refresh(force=True)
     assert (bar.shelf_mode, bar.standard_drink_grams) == ("free", 0)
     assert bar.bar_name != "Chez Marie"
+
+
+async def test_a_field_sent_twice_is_refused_and_changes_nothing(
+    bartender: httpx.AsyncClient,
+) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for path, body in (
+        ("/bar/shelf/add", "key=gin&key=campari&q=a&q=b"),
+        ("/bar/shelf/stock", "key=gin&key=x&in_stock=0&in_stock=1"),
+        ("/bar/shelf/custom", "name=A&name=B&category=syrup&category=spirit&abv=1&abv=2"),
+        ("/bar/shelf/paste", "paste=gin&paste=campari"),
+    ):
+        response = await bartender.post(path, content=body, headers=form)
+        assert response.status_code == 400, (path, response.status_code)
+    assert await stock.items() == []

@@ -86,7 +86,7 @@ def _custom_form(data: dict[str, str] | None = None) -> dict[str, Any]:
     data = data or {}
     return {
         "name": data.get("name", ""),
-        "category": data.get("category", Category.OTHER.value),
+        "category": data.get("category", "") or Category.OTHER.value,
         "abv": data.get("abv", ""),
         "allergens": {a.value for a in Allergen if checked(data, f"allergen_{a.value}")},
     }
@@ -158,7 +158,7 @@ def _known_by_key(key: str) -> Known | None:
 async def shelf_stock(request: HTMXRequest, data: Form) -> Template | Redirect:
     """In or out of stock. The form says which (not "switch"): a double tap stays put."""
     key = data.get("key", "")
-    item = await stock.set_in_stock(key, data.get("in_stock") == "1")
+    item = await stock.set_in_stock(key, data.get("in_stock", "") == "1")
     if not request.htmx:
         return Redirect(_back(anchor=anchor_of(key)), status_code=303)
     if item is None:  # removed meanwhile (another tablet): the list as it is now
