@@ -120,3 +120,22 @@ def test_the_shelf_on_a_phone_in_french(
     assert_accessible(page, "an item out of stock on a phone")
     page.screenshot(path=str(artifacts / "shelf-switched-phone.png"), full_page=True)
     assert console_errors == []
+
+
+def test_the_shelf_mode_on_the_settings_page_on_a_phone(
+    browser: Any, server: str, artifacts: Path, console_errors: list[str]
+) -> None:
+    page = open_page(browser, console_errors, viewport=PHONE, locale="en-GB")
+    log_in(page, server, PASSWORD)
+    page.goto(f"{server}/bar/settings")
+    assert page.locator("input[name=shelf_mode][value=free]").is_checked()
+    page.check("input[name=shelf_mode][value=strict]")
+    page.select_option("#standard_drink_grams", "10")
+    assert horizontal_overflow(page) == 0
+    assert_accessible(page, "the settings page with the shelf mode")
+    page.screenshot(path=str(artifacts / "settings-shelf-phone.png"), full_page=True)
+    page.click(".settings-form button[type=submit]")
+    page.wait_for_url(f"{server}/bar/settings?saved=true")
+    assert page.locator("input[name=shelf_mode][value=strict]").is_checked()
+    assert page.input_value("#standard_drink_grams") == "10"
+    assert console_errors == []
