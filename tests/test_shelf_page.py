@@ -447,3 +447,13 @@ async def test_a_field_sent_twice_is_refused_and_changes_nothing(
         response = await bartender.post(path, content=body, headers=form)
         assert response.status_code == 400, (path, response.status_code)
     assert await stock.items() == []
+
+
+async def test_two_first_visits_at_once_seed_once(app: Any) -> None:
+    import asyncio
+
+    await add_cocktails(cocktail_doc("Negroni"))
+    results = await asyncio.gather(*(seed.seed_once() for _ in range(4)))
+    done = [r for r in results if r is not None]
+    assert len(done) == 1 and done[0].added
+    assert {i.key for i in await stock.items()} == set(done[0].added)
