@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
 GUEST_PAGES = ["/", "/cocktails", "/cocktails?q=basil", "/cocktails/basil-smash", "/generate"]
 GUEST_PAGES += ["/login", "/cocktails/no-such-drink"]
-STAFF_PAGES = ["/bar", "/bar/generations", "/bar/settings", "/cocktails/basil-smash"]
+STAFF_PAGES = ["/bar", "/bar/generations", "/bar/settings", "/bar/shelf", "/cocktails/basil-smash"]
 STAFF_PAGES += ["/cocktails/basil-smash/edit", "/cocktails/basil-smash/delete", "/generate"]
 
 

@@ -41,6 +41,10 @@ BACK = {
     "/bar/settings": "/bar/settings",
     "/generations/{gen_id:uuid}/stop": "/generations/{gen_id}",
     "/cocktails/{ident:str}/edit": "/cocktails/{ident}/edit",
+    **{
+        f"/bar/shelf/{action}": "/bar/shelf"
+        for action in ("add", "stock", "remove", "custom", "paste")
+    },
 }
 
 

@@ -29,6 +29,7 @@ from barapp.pictures import routes as picture_routes
 from barapp.pictures.job import Pictures
 from barapp.pictures.providers import PROVIDER_NAMES, Painter
 from barapp.settings import Settings, load_settings
+from barapp.shelf import routes as shelf_routes
 from barapp.staff import actions, edit, home, log, login, settings_page
 from barapp.store import db
 from barapp.store.bar_settings import BarSettings
@@ -61,6 +62,7 @@ ROUTES = [
     *settings_page.ROUTES,
     *actions.ROUTES,
     *edit.ROUTES,
+    *shelf_routes.ROUTES,
 ]
 
 

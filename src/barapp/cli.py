@@ -1,4 +1,4 @@
-"""The `barapp` command: serve, migrate, import, export, bartender."""
+"""The `barapp` command: serve, migrate, import, export, bartender, shelf."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from barapp.cocktails import transfer
 from barapp.settings import Settings, SettingsError, load_settings
+from barapp.shelf import transfer as shelf_transfer
 from barapp.staff import accounts
 from barapp.store import db
 
@@ -111,6 +112,48 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
         print(f"barapp: exported to {args.file}", file=sys.stderr)
 
 
+def cmd_shelf(settings: Settings, args: argparse.Namespace) -> None:
+    if args.action == "export":
+        _shelf_export(settings, args)
+    else:
+        _shelf_import(settings, args)
+
+
+def _shelf_export(settings: Settings, args: argparse.Namespace) -> None:
+    async def work() -> str:
+        await _migrate_quietly()
+        return await shelf_transfer.export_text()
+
+    text = asyncio.run(_with_database(settings, work))
+    if args.file in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(f"barapp: shelf exported to {args.file}", file=sys.stderr)
+
+
+def _shelf_import(settings: Settings, args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    refused = f"{path} was not imported, the shelf is unchanged"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror}")
+    try:
+        shelf = shelf_transfer.parse_file(data)
+    except shelf_transfer.ShelfImportRejected as exc:
+        _fail(f"{refused}: {exc}", 1)
+
+    async def work() -> None:
+        await _migrate_quietly()
+        await shelf_transfer.import_file(shelf, only=args.replace)
+
+    asyncio.run(_with_database(settings, work))
+    count = len(shelf.known) + len(shelf.customs)
+    removed = ", every other item removed" if args.replace else ""
+    print(f"barapp: shelf imported from {path}: {count} items{removed}")
+
+
 def read_password(name: str) -> str:
     """Asked twice at a terminal; from a script, the first line of stdin."""
     if not sys.stdin.isatty():
@@ -172,6 +215,20 @@ def build_parser() -> argparse.ArgumentParser:
         actions.add_parser(action, help=text).add_argument("name")
     actions.add_parser("list", help="the accounts' names")
     bartender.set_defaults(func=cmd_bartender)
+    shelf = sub.add_parser("shelf", help="the bar's shelf: export, import (JSON)")
+    shelf_actions = shelf.add_subparsers(dest="action", required=True)
+    shelf_exp = shelf_actions.add_parser(
+        "export", help="write the shelf as JSON (stdout by default)"
+    )
+    shelf_exp.add_argument("file", nargs="?")
+    shelf_imp = shelf_actions.add_parser(
+        "import", help="load a shelf file (all or nothing; items it does not name are kept)"
+    )
+    shelf_imp.add_argument("file")
+    shelf_imp.add_argument(
+        "--replace", action="store_true", help="remove the items the file does not name"
+    )
+    shelf.set_defaults(func=cmd_shelf)
     return parser
 
 

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from barapp.settings import UNIT_SYSTEMS, Settings
+from barapp.settings import SHELF_MODES, UNIT_SYSTEMS, Settings
 from barapp.store.bar_settings import FIELDS, Bar, BarSettings, defaults
 from barapp.web import drafts
 from barapp.web.rendering import page
@@ -24,6 +24,8 @@ LIMITS = {
     "ip_wishes_per_hour": (0, 100_000),
     "wish_seconds": (20, 3600),
 }
+# Grams of alcohol in a standard drink: 0 takes the convention of the bar's language.
+STANDARD_DRINKS = (0, 8, 10, 14)
 
 
 class InvalidBarSetting(ValueError):
@@ -41,6 +43,15 @@ def parse(form: dict[str, str]) -> dict[str, Any]:
     if form.get("unit_system") not in UNIT_SYSTEMS:
         raise InvalidBarSetting("unit_system")
     values: dict[str, Any] = {"bar_name": name, "unit_system": form["unit_system"]}
+    # The shelf's two choices: absent (a form from before they existed), they stay as they are.
+    if "shelf_mode" in form:
+        if form["shelf_mode"] not in SHELF_MODES:
+            raise InvalidBarSetting("shelf_mode")
+        values["shelf_mode"] = form["shelf_mode"]
+    if "standard_drink_grams" in form:
+        if form["standard_drink_grams"] not in {str(g) for g in STANDARD_DRINKS}:
+            raise InvalidBarSetting("standard_drink_grams")
+        values["standard_drink_grams"] = int(form["standard_drink_grams"])
     for key, (least, most) in LIMITS.items():
         try:
             number = int(form.get(key, ""))
@@ -110,6 +121,8 @@ def _settings_page(
         error=error,
         saved=saved,
         unit_systems=UNIT_SYSTEMS,
+        shelf_modes=SHELF_MODES,
+        standard_drinks=STANDARD_DRINKS,
         limits=LIMITS,
         environment=_settings_form(environment),
     )
