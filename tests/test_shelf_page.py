@@ -285,7 +285,7 @@ async def test_a_pasted_list_adds_what_it_knows_and_keeps_the_rest_in_the_box(
     response = await bartender.post(
         "/bar/shelf/paste",
         data={
-            "paste": "Gin\n- Campari, citron vert\n\nwhite rum; Ice\nUnicorn tears\nDragon <milk>"
+            "paste": "Gin\n- Campari, citron vert\n\nwhite rum; Ice\nUnicorn tears\nDragon <scales>"
         },
     )
     assert response.status_code == 200
@@ -294,8 +294,8 @@ async def test_a_pasted_list_adds_what_it_knows_and_keeps_the_rest_in_the_box(
     assert set(on_shelf) == wanted and all(on_shelf.values())
     html = response.text
     textarea = re.search(r'<textarea id="shelf-paste"[^>]*>(.*?)</textarea>', html, re.S)
-    assert textarea and textarea.group(1) == "Unicorn tears\nDragon &lt;milk&gt;"
-    assert "Not recognised: Unicorn tears, Dragon &lt;milk&gt;" in html
+    assert textarea and textarea.group(1) == "Unicorn tears\nDragon &lt;scales&gt;"
+    assert "Not recognised: Unicorn tears, Dragon &lt;scales&gt;" in html
     assert f"Added: {len(wanted) - 1}. Back in stock: 1. Already in stock: 0." in html
 
 
