@@ -84,6 +84,18 @@ class Cocktail(Table, RecipeColumns):  # type: ignore[misc]
     search_text = Text(default="")
     # Derived: folded name, the key of the A->Z sort (collations differ between engines).
     sort_name = Varchar(length=200, default="")
+    # Derived from the knowledge base (cocktails/derived.py), never exported: the estimated
+    # ABV (null: unknown) and its sort key (-1 when unknown), the grams of alcohol, the
+    # ingredients whose strength is unknown, the allergens as bits, the ingredient keys the
+    # "makeable now" filter compares with the stock, and the version of barapp's base they
+    # were derived with (older rows are derived again: `derived.rederive`).
+    abv = Float(null=True, default=None)
+    abv_key = Float(default=-1.0)
+    alcohol_g = Float(null=True, default=None)
+    strength_unknown = JSON(default=[])
+    allergen_mask = Integer(default=0)
+    ingredient_keys = JSON(default=[])
+    derived_version = Varchar(length=16, default="")
 
     @classmethod
     def get_readable(cls) -> Readable:
