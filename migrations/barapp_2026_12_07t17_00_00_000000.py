@@ -8,17 +8,15 @@ DESCRIPTION = "cocktail: strength, allergens and ingredient keys derived from th
 # Existing rows get an empty derived_version: `barapp migrate` (cocktails/derived.rederive)
 # derives them right after the migrations, with the code of the barapp that runs it.
 STEPS = [
-    "ALTER TABLE cocktail ADD COLUMN abv REAL",
-    "ALTER TABLE cocktail ADD COLUMN abv_key REAL NOT NULL DEFAULT -1",
-    "ALTER TABLE cocktail ADD COLUMN alcohol_g REAL",
+    "ALTER TABLE cocktail ADD COLUMN abv DOUBLE PRECISION",
+    "ALTER TABLE cocktail ADD COLUMN abv_key DOUBLE PRECISION NOT NULL DEFAULT -1",
+    "ALTER TABLE cocktail ADD COLUMN alcohol_g DOUBLE PRECISION",
     "ALTER TABLE cocktail ADD COLUMN strength_unknown JSON NOT NULL DEFAULT '[]'",
     "ALTER TABLE cocktail ADD COLUMN allergen_mask INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE cocktail ADD COLUMN ingredient_keys JSON NOT NULL DEFAULT '[]'",
     "ALTER TABLE cocktail ADD COLUMN derived_version VARCHAR(16) NOT NULL DEFAULT ''",
     # The sort by strength, strongest first, as the other sorts (keyset on (key, id)).
     "CREATE INDEX cocktail_by_strength ON cocktail (visibility, abv_key, id)",
-    # Finding the rows an older barapp derived.
-    "CREATE INDEX cocktail_by_derived_version ON cocktail (derived_version)",
 ]
 
 

@@ -71,9 +71,7 @@ def version() -> str:
 
 
 def _as_dicts(ingredients: Iterable[Any]) -> list[dict[str, Any]]:
-    return [
-        msgspec.to_builtins(i) if isinstance(i, Ingredient) else dict(i) for i in ingredients
-    ]
+    return [msgspec.to_builtins(i) if isinstance(i, Ingredient) else dict(i) for i in ingredients]
 
 
 def keys_of(ingredients: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -138,28 +136,26 @@ async def rederive(batch: int = BATCH) -> int:
     """Rows derived by another version of barapp derived again; returns how many. Safe to run
     in several processes at once (each row's values are the same whoever writes them)."""
     done = 0
+    after: Any = None
     while True:
-        rows = (
-            await Cocktail.select(
-                Cocktail.id,
-                Cocktail.ingredients,
-                Cocktail.steps,
-                Cocktail.alcoholic,
-                Cocktail.garnish,
-            )
-            .where(Cocktail.derived_version != version())
-            .limit(batch)
-            .output(load_json=True)
-        )
+        # Along the primary key from the last batch: one pass over the table in all.
+        select = Cocktail.select(
+            Cocktail.id,
+            Cocktail.ingredients,
+            Cocktail.steps,
+            Cocktail.alcoholic,
+            Cocktail.garnish,
+        ).where(Cocktail.derived_version != version())
+        if after is not None:
+            select = select.where(Cocktail.id > after)
+        rows = await select.order_by(Cocktail.id).limit(batch).output(load_json=True)
         if not rows:
             return done
-
-        async def write(rows: list[dict[str, Any]] = rows) -> None:
-            for row in rows:
-                await Cocktail.update(derive_row(row)).where(Cocktail.id == row["id"])
-
         async with db.write_transaction():
-            await write()
+            for row in rows:
+                values: dict[Any, Any] = derive_row(row)
+                await Cocktail.update(values).where(Cocktail.id == row["id"])
+        after = rows[-1]["id"]
         done += len(rows)
 
 
@@ -203,7 +199,7 @@ def facts(
 ) -> Facts:
     """The facts of a cocktail row (or of the values a wish saved). A row written before the
     derived columns existed is derived here, never shown as unknown."""
-    if "derived_version" in cocktail and cocktail["derived_version"]:
+    if cocktail.get("derived_version"):
         values: Mapping[str, Any] = cocktail
     else:
         values = derive(

@@ -13,6 +13,7 @@ from piccolo.columns import (
     JSON,
     UUID,
     Boolean,
+    DoublePrecision,
     Float,
     ForeignKey,
     Integer,
@@ -89,9 +90,10 @@ class Cocktail(Table, RecipeColumns):  # type: ignore[misc]
     # ingredients whose strength is unknown, the allergens as bits, the ingredient keys the
     # "makeable now" filter compares with the stock, and the version of barapp's base they
     # were derived with (older rows are derived again: `derived.rederive`).
-    abv = Float(null=True, default=None)
-    abv_key = Float(default=-1.0)
-    alcohol_g = Float(null=True, default=None)
+    # (Double precision on both engines: a cursor's key reads back exactly.)
+    abv = DoublePrecision(null=True, default=None)
+    abv_key = DoublePrecision(default=-1.0)
+    alcohol_g = DoublePrecision(null=True, default=None)
     strength_unknown = JSON(default=[])
     allergen_mask = Integer(default=0)
     ingredient_keys = JSON(default=[])
