@@ -390,3 +390,81 @@ async def test_one_stock_query_per_page_not_per_card(
     monkeypatch.setattr(stock, "items", counted)
     html = (await bartender.get("/cocktails")).text
     assert len(names_in(html)) == 5 and calls == 1
+
+
+# --- In a browser -----------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.mark.browser
+def test_gallery_filters_and_facts_fit_a_tablet_and_a_phone(
+    browser: Any, tmp_path: Any, artifacts: Any, console_errors: list[str]
+) -> None:
+    """The house menu with a shelf (vermouth off it): the gallery's new filters, a card's
+    strength, allergens and missing line, and the cocktail page, for a bartender, on a tablet
+    and a phone: no sideways scroll, axe-core clean."""
+    import sqlite3
+
+    from tests.browsing import (
+        PHONE,
+        TABLET,
+        assert_accessible,
+        horizontal_overflow,
+        log_in,
+        open_page,
+        wait_until,
+    )
+    from tests.serving import bar_env, serve, stocked_bar
+
+    env = bar_env(tmp_path)
+    stocked_bar(env, PASSWORD)
+    conn = sqlite3.connect(tmp_path / "bar.sqlite3")
+    with conn:
+        conn.executemany(
+            "INSERT INTO shelf_item (id, key, name_en, name_fr, in_stock) VALUES (?, ?, ?, ?, ?)",
+            [
+                (str(uuid.uuid4()), key, key, key, key != "sweet_vermouth")
+                for key in (
+                    "gin",
+                    "campari",
+                    "sweet_vermouth",
+                    "basil",
+                    "lemon_juice",
+                    "simple_syrup",
+                )
+            ],
+        )
+    conn.close()
+    with serve(env) as url:
+        for size, viewport in (("tablet", TABLET), ("phone", PHONE)):
+            page = open_page(browser, console_errors, viewport=viewport)
+            log_in(page, url, PASSWORD)
+            page.goto(f"{url}/cocktails")
+            card = page.locator(".card", has_text="Negroni").first
+            assert "missing: Sweet vermouth" in card.inner_text()
+            assert "sulphites" in card.inner_text() and "≈" in card.inner_text()
+            assert horizontal_overflow(page) == 0, size
+            assert_accessible(page, f"the gallery with the shelf's filters ({size})")
+            page.screenshot(path=str(artifacts / f"gallery-shelf-{size}.png"), full_page=True)
+            # htmx: ticking "no sulphites" swaps the results and the address says so.
+            page.locator(".filter-allergens-box summary").click()
+            page.locator("input[name=without][value=sulphites]").check()
+            wait_until(page, "location.search.includes('without=sulphites')")
+            wait_until(page, "!document.body.innerText.includes('Negroni')")
+            assert page.locator(".card").count() >= 1
+            page.locator("input[name=makeable]").check()
+            wait_until(page, "location.search.includes('makeable=1')")
+            wait_until(page, "document.querySelectorAll('#results .card').length === 1")
+            assert "Gin Basil Smash" in page.locator("#results").inner_text()
+            assert horizontal_overflow(page) == 0, size
+            page.screenshot(path=str(artifacts / f"gallery-shelf-filtered-{size}.png"))
+            page.goto(f"{url}/cocktails/negroni")
+            facts = page.locator(".drink-facts").inner_text()
+            assert "standard drink" in facts and "g of alcohol" in facts
+            assert "missing: Sweet vermouth" in facts
+            assert horizontal_overflow(page) == 0, size
+            assert_accessible(page, f"a cocktail page with its strength and allergens ({size})")
+            page.screenshot(path=str(artifacts / f"cocktail-facts-{size}.png"), full_page=True)
+            page.close()
+    assert console_errors == []
