@@ -522,6 +522,15 @@ def percentile(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
+def measured(base_url: str, queries: list[Query], requests: int, workdir: Path) -> list[Result]:
+    """`measure`, with the server's log shown when a page is wrong (a 500 says why there)."""
+    try:
+        return measure(base_url, queries, requests)
+    except AssertionError:
+        print((workdir / "server.log").read_text()[-4000:], file=sys.stderr)
+        raise
+
+
 def measure(base_url: str, queries: list[Query], requests: int) -> list[Result]:
     results = []
     with httpx.Client(base_url=base_url, timeout=60) as client:
@@ -588,7 +597,7 @@ def bench_sqlite(rows: list[dict[str, Any]], requests: int, keep: bool) -> Engin
         print(f"sqlite: {len(rows):,} rows inserted in {fill_seconds:.1f} s ({path})", flush=True)
         queries = gallery_queries(deep_rows_sqlite(path, DEEP_OFFSET))
         with running_server(env, workdir) as base_url:
-            results = measure(base_url, queries, requests)
+            results = measured(base_url, queries, requests, workdir)
         return EngineRun("sqlite", fill_seconds, count_visible_sqlite(path), results)
     finally:
         if keep:
@@ -610,7 +619,7 @@ def bench_postgres(rows: list[dict[str, Any]], requests: int, url: str, keep: bo
         print(f"postgres: {len(rows):,} rows inserted + VACUUM ANALYZE in {fill_seconds:.1f} s")
         queries = gallery_queries(asyncio.run(deep_rows_postgres(url, DEEP_OFFSET)))
         with running_server(env, workdir) as base_url:
-            results = measure(base_url, queries, requests)
+            results = measured(base_url, queries, requests, workdir)
         visible = asyncio.run(count_visible_postgres(url))
         return EngineRun("postgres", fill_seconds, visible, results)
     finally:
@@ -664,12 +673,13 @@ def main(argv: list[str] | None = None) -> None:
     rows = build_rows(args.rows)
     print(f"built {len(rows):,} cocktails in {time.perf_counter() - start:.1f} s", flush=True)
     runs = []
+    # Each engine's figures as soon as they are measured (a later failure keeps them).
     if args.db in ("sqlite", "both"):
         runs.append(bench_sqlite(rows, args.requests, args.keep))
+        print_report(runs[-1], len(rows), args.requests)
     if args.db in ("postgres", "both"):
         runs.append(bench_postgres(rows, args.requests, args.postgres_url, args.keep))
-    for run in runs:
-        print_report(run, len(rows), args.requests)
+        print_report(runs[-1], len(rows), args.requests)
     missed = [
         (run.engine, r.query.label) for run in runs for r in run.results if not r.meets_target
     ]

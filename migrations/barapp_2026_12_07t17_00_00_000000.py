@@ -1,5 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
 
 ID = "2026-12-07T17:00:00:000000"
 VERSION = "1.38.0"
@@ -18,6 +19,13 @@ STEPS = [
     # The sort by strength, strongest first, as the other sorts (keyset on (key, id)).
     "CREATE INDEX cocktail_by_strength ON cocktail (visibility, abv_key, id)",
 ]
+# PostgreSQL: statistics on the expression "makeable now" tests (jsonb containment), so that
+# its planner knows how many drinks a stock admits. Without them it guesses 0.1%, and with
+# a strength or an allergen filter beside it, it reads and sorts the whole table (100 ms at
+# 100,000 cocktails) instead of walking the sort's index for a page (1 ms).
+POSTGRES_STEPS = [
+    "CREATE STATISTICS cocktail_ingredient_keys ON ((ingredient_keys::jsonb)) FROM cocktail",
+]
 
 
 async def forwards():
@@ -25,7 +33,8 @@ async def forwards():
 
     async def add_derived_columns():
         engine = engine_finder()
-        for sql in STEPS:
+        postgres = isinstance(engine, PostgresEngine)
+        for sql in STEPS + (POSTGRES_STEPS if postgres else []):
             await engine.run_ddl(sql)
 
     manager.add_raw(add_derived_columns)

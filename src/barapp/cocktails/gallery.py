@@ -290,6 +290,16 @@ def _makeable(stocked: frozenset[str]) -> WhereRaw:
     return WhereRaw("ingredient_keys::jsonb <@ {}::jsonb", stock)
 
 
+def _without(mask: int) -> WhereRaw:
+    """No allergen of `mask`. On PostgreSQL as the list of the masks allowed (a few hundred
+    at most), which its planner estimates from the column's statistics; it takes "& = 0" for
+    0.5% of the rows and, beside another filter, then reads and sorts the whole table."""
+    if isinstance(current_engine(), SQLiteEngine):
+        return WhereRaw("(allergen_mask & {}) = 0", mask)
+    allowed = [m for m in range(1 << len(ALLERGEN_BITS)) if not m & mask]
+    return WhereRaw("allergen_mask = ANY({}::int[])", allowed)
+
+
 def _strength(band: str) -> WhereRaw:
     low, high = STRENGTHS[band]
     if low is None:
@@ -313,7 +323,7 @@ async def fetch_page(query: GalleryQuery, stocked: frozenset[str] = frozenset())
     if query.strength:
         select = select.where(_strength(query.strength))
     if query.without:
-        select = select.where(WhereRaw("(allergen_mask & {}) = 0", mask_of(query.without)))
+        select = select.where(_without(mask_of(query.without)))
     if query.makeable:
         select = select.where(_makeable(stocked))
     # The LIKE is the definition of a match, whatever the plan: the trigram index only narrows.
