@@ -495,3 +495,27 @@ def _document(row: dict[str, Any]) -> dict[str, Any]:
 
     document = from_row(row)
     return {k: v for k, v in document.items() if k not in ("id", "slug", "created_at")}
+
+
+def test_barapp_migrate_derives_rows_another_barapp_left(tmp_path: Any) -> None:
+    """After an upgrade (another knowledge base), `barapp migrate` derives the rows again."""
+    import sqlite3
+
+    from tests.serving import HOUSE_MENU, bar_env, barapp
+
+    env = bar_env(tmp_path)
+    barapp(env, "import", str(HOUSE_MENU))
+    path = tmp_path / "bar.sqlite3"
+    with sqlite3.connect(path) as conn:
+        fresh = conn.execute("SELECT slug, allergen_mask, ingredient_keys FROM cocktail").fetchall()
+        conn.execute("UPDATE cocktail SET derived_version = 'old', allergen_mask = 0")
+    barapp(env, "migrate")
+    conn = sqlite3.connect(path)
+    try:
+        again = conn.execute("SELECT slug, allergen_mask, ingredient_keys FROM cocktail").fetchall()
+        versions = {v for (v,) in conn.execute("SELECT derived_version FROM cocktail")}
+    finally:
+        conn.close()
+    assert versions == {derived.version()}
+    assert sorted(again) == sorted(fresh)
+    assert any(mask for _, mask, _ in again)  # the Negroni's vermouth: not all zero
