@@ -5,10 +5,12 @@
 
 For each engine: a fresh database (SQLite in a temporary folder; PostgreSQL in a dedicated
 database that is dropped and recreated, never the test-suite's), migrated by `barapp migrate`,
-filled in bulk with varied cocktails built through `barapp.cocktails.model`, then served by one
-`barapp serve` process on 127.0.0.1. Each gallery query is timed one request at a time (median,
-p95), then with a few concurrent clients (requests/s). Every response must be a 200 with a full
-page of cards.
+filled in bulk with varied cocktails built through `barapp.cocktails.model` (their derived
+strength, allergens and ingredient keys with them) and a shelf of most of their ingredients,
+then served by one `barapp serve` process on 127.0.0.1. Each gallery query (the shelf's
+filters too: makeable now, light, without egg and nuts, the strength sort) is timed one request
+at a time (median, p95), then with a few concurrent clients (requests/s). Every response must
+be a 200 with a full page of cards.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import httpx
 
 from barapp.cocktails.gallery import PAGE_SIZE, encode_cursor
 from barapp.cocktails.model import parse_record, slugify, to_row
+from barapp.shelf import knowledge
 from barapp.store.tables import Cocktail
 
 TARGET_MEDIAN_MS = 30.0
@@ -53,7 +56,7 @@ SEED = 20261124
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/barapp_bench"
 PROTECTED_DATABASES = {"postgres", "test", "template0", "template1"}
 COLUMNS = [column._meta.db_column_name for column in Cocktail._meta.columns]
-JSON_COLUMNS = {"ingredients", "steps"}
+JSON_COLUMNS = {"ingredients", "steps", "strength_unknown", "ingredient_keys"}
 CARD = '<li class="card">'
 MORE_LINK = re.compile(r'<li class="more" hx-get="([^"]+)"')
 CARD_LINK = re.compile(r'<a class="card-link" href="/cocktails/([0-9a-f-]+)"')
@@ -91,6 +94,13 @@ INGREDIENTS = [
     "orgeat", "ginger beer", "tonic water", "soda water", "cola", "espresso", "coconut cream",
     "egg white", "mint", "cucumber", "rosemary", "thyme", "raspberries", "strawberries",
     "jalapeño", "sea salt", "pêche de vigne",
+]  # fmt: skip
+# The bar's shelf: every ingredient above in stock but these (about a third of the cocktails
+# can be made now), so "makeable now" tests most rows it walks, as a real bar's would.
+OFF_THE_SHELF = [
+    "mezcal", "rye whiskey", "calvados", "pisco", "cachaça", "Chartreuse", "absinthe",
+    "elderflower liqueur", "maraschino", "passion fruit purée", "espresso", "jalapeño",
+    "pêche de vigne", "yuzu",
 ]  # fmt: skip
 UNITS = ["cl", "cl", "cl", "ml", "dash", "barspoon", "leaves", "slices", ""]
 GLASSES = ["coupe", "highball", "rocks", "Nick & Nora", "martini", "flute", "copper mug", "tiki"]
@@ -181,6 +191,51 @@ def build_rows(count: int) -> list[dict[str, Any]]:
 
 
 # --- Filling the databases --------------------------------------------------------------------
+
+
+def shelf_rows() -> list[tuple[str, str, str, bool]]:
+    """(id, key, name, in stock) of the bar's shelf: each bench ingredient once, by its key."""
+    keys: dict[str, tuple[str, bool]] = {}
+    for name in [*INGREDIENTS, "basil", "yuzu"]:
+        key = knowledge.key_of(name)
+        in_stock = name not in OFF_THE_SHELF and keys.get(key, ("", True))[1]
+        keys[key] = (name, in_stock)
+    return [(str(uuid.uuid4()), key, name, stocked) for key, (name, stocked) in keys.items()]
+
+
+SHELF_INSERT = (
+    "INSERT INTO shelf_item (id, key, name_en, name_fr, custom, in_stock) "
+    "VALUES ({}, {}, {}, {}, {}, {})"
+)
+
+
+def fill_shelf_sqlite(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.executemany(
+                SHELF_INSERT.format(*"??????"),
+                [
+                    (ident, key, name, name, key.startswith(knowledge.CUSTOM), stocked)
+                    for ident, key, name, stocked in shelf_rows()
+                ],
+            )
+    finally:
+        conn.close()
+
+
+async def fill_shelf_postgres(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.executemany(
+            SHELF_INSERT.format("$1::uuid", "$2", "$3", "$4", "$5", "$6"),
+            [
+                (ident, key, name, name, key.startswith(knowledge.CUSTOM), stocked)
+                for ident, key, name, stocked in shelf_rows()
+            ],
+        )
+    finally:
+        await conn.close()
 
 
 def sqlite_values(row: dict[str, Any]) -> tuple[Any, ...]:
@@ -467,6 +522,15 @@ def percentile(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
+def measured(base_url: str, queries: list[Query], requests: int, workdir: Path) -> list[Result]:
+    """`measure`, with the server's log shown when a page is wrong (a 500 says why there)."""
+    try:
+        return measure(base_url, queries, requests)
+    except AssertionError:
+        print((workdir / "server.log").read_text()[-4000:], file=sys.stderr)
+        raise
+
+
 def measure(base_url: str, queries: list[Query], requests: int) -> list[Result]:
     results = []
     with httpx.Client(base_url=base_url, timeout=60) as client:
@@ -499,6 +563,13 @@ def gallery_queries(deep: list[dict[str, Any]]) -> list[Query]:
         Query(f"{deep_label} (htmx)", f"/cocktails?after={cursor}", True, first_card),
         Query("search q=basil (htmx)", "/cocktails?q=basil", htmx=True),
         Query("rare search q=yuzu", "/cocktails?q=yuzu"),
+        # The shelf's filters (issue 13): the stock is read once per page.
+        Query("makeable now", "/cocktails?makeable=1"),
+        Query("makeable now (htmx)", "/cocktails?makeable=1", htmx=True),
+        Query("strength=light", "/cocktails?strength=light"),
+        Query("without egg, nuts", "/cocktails?without=egg&without=nuts"),
+        Query("sort=strength", "/cocktails?sort=strength"),
+        Query("makeable+light+no egg", "/cocktails?makeable=1&strength=light&without=egg"),
     ]
 
 
@@ -521,11 +592,12 @@ def bench_sqlite(rows: list[dict[str, Any]], requests: int, keep: bool) -> Engin
         migrate(env, workdir)
         start = time.perf_counter()
         fill_sqlite(path, rows)
+        fill_shelf_sqlite(path)
         fill_seconds = time.perf_counter() - start
         print(f"sqlite: {len(rows):,} rows inserted in {fill_seconds:.1f} s ({path})", flush=True)
         queries = gallery_queries(deep_rows_sqlite(path, DEEP_OFFSET))
         with running_server(env, workdir) as base_url:
-            results = measure(base_url, queries, requests)
+            results = measured(base_url, queries, requests, workdir)
         return EngineRun("sqlite", fill_seconds, count_visible_sqlite(path), results)
     finally:
         if keep:
@@ -542,11 +614,12 @@ def bench_postgres(rows: list[dict[str, Any]], requests: int, url: str, keep: bo
         migrate(env, workdir)
         start = time.perf_counter()
         asyncio.run(fill_postgres(url, rows))
+        asyncio.run(fill_shelf_postgres(url))
         fill_seconds = time.perf_counter() - start
         print(f"postgres: {len(rows):,} rows inserted + VACUUM ANALYZE in {fill_seconds:.1f} s")
         queries = gallery_queries(asyncio.run(deep_rows_postgres(url, DEEP_OFFSET)))
         with running_server(env, workdir) as base_url:
-            results = measure(base_url, queries, requests)
+            results = measured(base_url, queries, requests, workdir)
         visible = asyncio.run(count_visible_postgres(url))
         return EngineRun("postgres", fill_seconds, visible, results)
     finally:
@@ -568,7 +641,7 @@ def print_report(run: EngineRun, rows: int, requests: int) -> None:
     for r in run.results:
         verdict = "meets target" if r.meets_target else "MISSES target"
         print(
-            f"{run.engine:<8}  {r.query.label:<26}  median {r.median_ms:7.1f} ms  "
+            f"{run.engine:<8}  {r.query.label:<28}  median {r.median_ms:7.1f} ms  "
             f"p95 {r.p95_ms:7.1f} ms  {r.per_second:6.0f} req/s  {verdict}"
         )
 
@@ -600,12 +673,13 @@ def main(argv: list[str] | None = None) -> None:
     rows = build_rows(args.rows)
     print(f"built {len(rows):,} cocktails in {time.perf_counter() - start:.1f} s", flush=True)
     runs = []
+    # Each engine's figures as soon as they are measured (a later failure keeps them).
     if args.db in ("sqlite", "both"):
         runs.append(bench_sqlite(rows, args.requests, args.keep))
+        print_report(runs[-1], len(rows), args.requests)
     if args.db in ("postgres", "both"):
         runs.append(bench_postgres(rows, args.requests, args.postgres_url, args.keep))
-    for run in runs:
-        print_report(run, len(rows), args.requests)
+        print_report(runs[-1], len(rows), args.requests)
     missed = [
         (run.engine, r.query.label) for run in runs for r in run.results if not r.meets_target
     ]

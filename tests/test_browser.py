@@ -107,7 +107,7 @@ def test_the_filter_form_works_without_javascript(browser: Any, live_server: str
     page.goto(f"{live_server}/cocktails")
     page.fill("#q", "menthe")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/cocktails?q=menthe&model=&alcohol=&sort=newest")
+    page.wait_for_url(f"{live_server}/cocktails?q=menthe&model=&alcohol=&strength=&sort=newest")
     assert card_names(page) == ["Virgin Mojito"]
     context.close()
 

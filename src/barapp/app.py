@@ -19,7 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from barapp.cocktails import kiosk
+from barapp.cocktails import derived, kiosk
 from barapp.cocktails import routes as cocktail_routes
 from barapp.cocktails.units import format_quantity
 from barapp.paths import STATIC, TEMPLATES
@@ -69,6 +69,7 @@ ROUTES = [
 def configure_templates(env: Any) -> None:
     i18n.configure_jinja(env)
     reasons.configure_jinja(env)
+    derived.configure_jinja(env)
     env.filters["quantity"] = format_quantity
     env.filters["thumb"] = media.thumb_name
     env.filters["provider_name"] = lambda key: PROVIDER_NAMES.get(key, key)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from barapp.cocktails import transfer
+from barapp.cocktails import derived, transfer
 from barapp.settings import Settings, SettingsError, load_settings
 from barapp.shelf import transfer as shelf_transfer
 from barapp.staff import accounts
@@ -45,6 +45,10 @@ async def _migrate_quietly() -> None:
     except Exception:
         print(output.getvalue(), file=sys.stderr)
         raise
+    # Rows derived by another barapp's knowledge base (or none yet) are derived again.
+    rederived = await derived.rederive()
+    if rederived:
+        print(f"barapp: {rederived} cocktails' strength and allergens derived again")
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:

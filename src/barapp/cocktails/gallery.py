@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -24,7 +26,9 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
 from piccolo.engine.sqlite import SQLiteEngine
 
+from barapp.cocktails.derived import ALLERGEN_BITS, STRENGTHS, mask_of
 from barapp.cocktails.model import fold
+from barapp.shelf.knowledge import Allergen
 from barapp.store.db import current_engine
 from barapp.store.tables import RECIPE_COLUMNS, Cocktail
 from barapp.text import clean
@@ -44,8 +48,11 @@ SORTS: dict[str, tuple[str, bool]] = {
     "oldest": ("created_at", False),
     "name": ("sort_name", False),
     "name_desc": ("sort_name", True),
+    # Strongest first; a drink of unknown strength (abv_key -1) after every known one.
+    "strength": ("abv_key", True),
 }
 ALCOHOL = ("", "alcoholic", "virgin")
+ALLERGENS = tuple(ALLERGEN_BITS)
 # Text search on SQLite: when the trigram index finds at most this many cocktails, the page is
 # read from them, then sorted (about 20 ms for 2,000, in any sort order). With more, walking the
 # sort order's index and testing LIKE row by row fills a page sooner (about 10 ms for a term in
@@ -65,6 +72,15 @@ CARD_COLUMNS = [
     Cocktail.visibility,
     Cocktail.featured,
     Cocktail.language,  # a card in another language than the page's says so (lang)
+    # What the card says of its strength and allergens (cocktails/derived.py), and the
+    # garnish and ingredient keys they were derived from.
+    Cocktail.garnish,
+    Cocktail.abv,
+    Cocktail.abv_key,
+    Cocktail.alcohol_g,
+    Cocktail.strength_unknown,
+    Cocktail.allergen_mask,
+    Cocktail.derived_version,
 ]
 # The "Featured" strip above the first page: the newest featured visible cocktails.
 FEATURED_COUNT = 6
@@ -80,11 +96,18 @@ class GalleryQuery:
     terms: tuple[str, ...] = field(default=(), compare=False)
     # "all": hidden and pending cocktails too (a bartender's view).
     show: str = ""
+    # Only drinks whose every ingredient is in stock on the shelf.
+    makeable: bool = False
+    # light | medium | strong (derived.STRENGTHS).
+    strength: str = ""
+    # Allergens the drinks must not have, in the order of `ALLERGENS`.
+    without: tuple[Allergen, ...] = ()
 
     @classmethod
     def from_params(cls, params: Mapping[str, str], bartender: bool = False) -> GalleryQuery:
         """The query of the URL's parameters. `show=all` is honoured for a bartender only
-        (ignored for a guest, who only ever sees visible cocktails)."""
+        (ignored for a guest, who only ever sees visible cocktails). `without` may be given
+        several times (a multi-dict's `getall`)."""
         q = " ".join(clean(params.get("q", "")).split())
         if len(q) > MAX_QUERY_LENGTH:
             raise BadFilter("q", q[:20] + "…")
@@ -101,25 +124,53 @@ class GalleryQuery:
         show = params.get("show", "") if bartender else ""
         if show not in ("", "all"):
             raise BadFilter("show", show, ("all",))
+        makeable = params.get("makeable", "")
+        if makeable not in ("", "1"):
+            raise BadFilter("makeable", makeable, ("1",))
+        strength = params.get("strength", "")
+        if strength not in ("", *STRENGTHS):
+            raise BadFilter("strength", strength, tuple(STRENGTHS))
+        getall = getattr(params, "getall", None)
+        given = getall("without", []) if getall else [params.get("without", "")]
+        without: set[Allergen] = set()
+        for value in filter(None, given):  # an empty one is no choice, as for the others
+            if value not in ALLERGENS:
+                raise BadFilter("without", clean(value)[:20], ALLERGENS)
+            without.add(Allergen(value))
         # A word said twice is searched once.
         terms = tuple(dict.fromkeys(fold(q).split()))[:MAX_TERMS]
-        query = cls(q, model, alcohol, sort, after, terms, show)
+        query = cls(
+            q,
+            model,
+            alcohol,
+            sort,
+            after,
+            terms,
+            show,
+            makeable == "1",
+            strength,
+            tuple(a for a in ALLERGENS if a in without),
+        )
         if after:
             query.cursor()  # validates
         return query
 
-    def params(self, **changes: str) -> dict[str, str]:
-        """The non-default parameters, so that URLs stay short and shareable."""
+    def params(self, **changes: str) -> list[tuple[str, str]]:
+        """The non-default parameters, in one order, so that URLs stay short, shareable and
+        canonical (`without` once per allergen, in the order of ALLERGENS)."""
         current: GalleryQuery = replace(self, **changes)  # type: ignore[arg-type]
-        values = {
-            "q": current.q,
-            "model": current.model,
-            "alcohol": current.alcohol,
-            "sort": "" if current.sort == "newest" else current.sort,
-            "after": current.after,
-            "show": current.show,
-        }
-        return {k: v for k, v in values.items() if v}
+        values = [
+            ("q", current.q),
+            ("model", current.model),
+            ("alcohol", current.alcohol),
+            ("strength", current.strength),
+            ("makeable", "1" if current.makeable else ""),
+            *(("without", str(a)) for a in current.without),
+            ("sort", "" if current.sort == "newest" else current.sort),
+            ("after", current.after),
+            ("show", current.show),
+        ]
+        return [(k, v) for k, v in values if v]
 
     def url(self, **changes: str) -> str:
         params = self.params(**changes)
@@ -127,7 +178,9 @@ class GalleryQuery:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.model or self.alcohol)
+        return bool(
+            self.q or self.model or self.alcohol or self.makeable or self.strength or self.without
+        )
 
     def cursor(self) -> tuple[Any, uuid.UUID] | None:
         """The last card's sort key and id from `after`; BadCursor unless a page of this sort
@@ -142,6 +195,11 @@ class GalleryQuery:
             )
             if sort != self.sort or clean(key) != key:
                 raise ValueError(sort)
+            if SORTS[self.sort][0] == "abv_key":
+                number = float(key)
+                if not math.isfinite(number):
+                    raise ValueError(key)
+                return number, ident
             if SORTS[self.sort][0] != "created_at":
                 return key, ident
             moment = datetime.fromisoformat(key)
@@ -155,7 +213,12 @@ class GalleryQuery:
 
 def encode_cursor(sort: str, row: Mapping[str, Any]) -> str:
     column = SORTS[sort][0]
-    key = row[column].isoformat() if column == "created_at" else row[column]
+    if column == "created_at":
+        key = row[column].isoformat()
+    elif column == "abv_key":
+        key = repr(float(row[column]))  # read back exactly (a float's repr round-trips)
+    else:
+        key = row[column]
     raw = msgspec.json.encode([sort, key, str(row["id"])])
     return base64.urlsafe_b64encode(raw).decode()
 
@@ -213,7 +276,41 @@ class Page:
     next_after: str | None
 
 
-async def fetch_page(query: GalleryQuery) -> Page:
+def _makeable(stocked: frozenset[str]) -> WhereRaw:
+    """Every ingredient key of the drink is in stock: no key outside the stocked ones. Tested
+    row by row along the sort order's index (a few microseconds each), which stops at a page."""
+    stock = json.dumps(sorted(stocked))
+    if isinstance(current_engine(), SQLiteEngine):
+        return WhereRaw(
+            "NOT EXISTS (SELECT 1 FROM json_each(ingredient_keys) "
+            "WHERE value NOT IN (SELECT value FROM json_each({})))",
+            stock,
+        )
+    # jsonb containment: the drink's keys are a subset of the stock.
+    return WhereRaw("ingredient_keys::jsonb <@ {}::jsonb", stock)
+
+
+def _without(mask: int) -> WhereRaw:
+    """No allergen of `mask`. On PostgreSQL as the list of the masks allowed (a few hundred
+    at most), which its planner estimates from the column's statistics; it takes "& = 0" for
+    0.5% of the rows and, beside another filter, then reads and sorts the whole table."""
+    if isinstance(current_engine(), SQLiteEngine):
+        return WhereRaw("(allergen_mask & {}) = 0", mask)
+    allowed = [m for m in range(1 << len(ALLERGEN_BITS)) if not m & mask]
+    return WhereRaw("allergen_mask = ANY({}::int[])", allowed)
+
+
+def _strength(band: str) -> WhereRaw:
+    low, high = STRENGTHS[band]
+    if low is None:
+        return WhereRaw("abv IS NOT NULL AND abv < {}", high)
+    if high is None:
+        return WhereRaw("abv > {}", low)
+    return WhereRaw("abv >= {} AND abv <= {}", low, high)
+
+
+async def fetch_page(query: GalleryQuery, stocked: frozenset[str] = frozenset()) -> Page:
+    """A page of cards. `stocked`: the keys in stock on the shelf (for `makeable`)."""
     column, descending = SORTS[query.sort]
     select = Cocktail.select(*CARD_COLUMNS)
     visible = await _visible(query.terms, everything=query.show == "all")
@@ -223,6 +320,12 @@ async def fetch_page(query: GalleryQuery) -> Page:
         select = select.where(Cocktail.llm_model == query.model)
     if query.alcohol:
         select = select.where(Cocktail.alcoholic == (query.alcohol == "alcoholic"))
+    if query.strength:
+        select = select.where(_strength(query.strength))
+    if query.without:
+        select = select.where(_without(mask_of(query.without)))
+    if query.makeable:
+        select = select.where(_makeable(stocked))
     # The LIKE is the definition of a match, whatever the plan: the trigram index only narrows.
     for term in query.terms:
         select = select.where(WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(term)))

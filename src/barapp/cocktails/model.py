@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from barapp.cocktails import derived
 from barapp.store.recipe import Recipe, Text2000
 from barapp.store.statuses import ImageStatus, PictureReason, Visibility
 
@@ -156,12 +157,15 @@ def flatten(value: msgspec.Struct, prefix: str = "") -> dict[str, Any]:
 
 def to_row(record: CocktailRecord) -> dict[str, Any]:
     """Column values for a `Cocktail` row (id, slug and created_at are settled by the caller),
-    with the derived search columns."""
+    with the derived search and shelf columns (`derived.py`)."""
     row = flatten(record)
     for key in ("id", "slug", "created_at"):
         del row[key]
     row["search_text"] = search_text(record)
     row["sort_name"] = fold(record.name)[:200]
+    # What the knowledge base says of it (strength, allergens, ingredient keys): every writer
+    # of a row comes through here.
+    row.update(derived.derive(record.ingredients, record.steps, record.alcoholic, record.garnish))
     return row
 
 

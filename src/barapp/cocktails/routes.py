@@ -14,14 +14,18 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
 from barapp.cocktails.access import cocktail_for
+from barapp.cocktails.derived import STRENGTHS
 from barapp.cocktails.gallery import (
     ALCOHOL,
+    ALLERGENS,
     SORTS,
     GalleryQuery,
     fetch_featured,
     fetch_page,
     known_models,
 )
+from barapp.shelf import allergens
+from barapp.store.tables import ShelfItem
 from barapp.web import i18n
 from barapp.web.rendering import page
 from barapp.web.requests import safe_path, wants_partial
@@ -32,19 +36,42 @@ async def gallery(
     request: HTMXRequest, bartender: NamedDependency[dict[str, Any] | None]
 ) -> Template:
     query = GalleryQuery.from_params(request.query_params, bartender=bartender is not None)
-    results = await fetch_page(query)
+    # The stock is read once per page, only when something needs it.
+    in_stock = await _in_stock() if query.makeable or bartender else None
+    results = await fetch_page(query, in_stock or frozenset())
     # Featured cocktails are pinned above the first page of the unfiltered gallery.
     pinned = not query.after and not query.is_filtered
     featured = await fetch_featured() if pinned else []
-    context: dict[str, Any] = {"query": query, "results": results, "featured": featured}
+    context: dict[str, Any] = {
+        "query": query,
+        "results": results,
+        "featured": featured,
+        "stocked": in_stock if bartender else None,
+    }
     # htmx asks for a part of the page: the results for a new filter, the next cards for the
     # infinite scroll. A history restore or a plain load gets the whole page.
     if wants_partial(request):
         template = "_gallery_more.html" if query.after else "_gallery_results.html"
         headers = {} if query.after else {"HX-Push-Url": query.url()}
         return page(request, template, headers=headers, **context)
-    context.update(models=await known_models(), alcohol_choices=ALCOHOL, sorts=list(SORTS))
+    context.update(
+        models=await known_models(),
+        alcohol_choices=ALCOHOL,
+        sorts=list(SORTS),
+        strengths=list(STRENGTHS),
+        allergen_choices=[(a, allergens.ICONS[a], allergens.LABELS[a]) for a in ALLERGENS],
+    )
     return page(request, "gallery.html", **context)
+
+
+async def _in_stock() -> frozenset[str] | None:
+    """The keys in stock, or None when the bar has no shelf yet (nothing is said missing).
+    Only the two columns it needs (`stock.items()` builds every item: twice the time, on every
+    page a bartender or "makeable now" opens)."""
+    rows = await ShelfItem.select(ShelfItem.key, ShelfItem.in_stock)
+    if not rows:
+        return None
+    return frozenset(str(row["key"]) for row in rows if row["in_stock"])
 
 
 @get("/cocktails/{ident:str}", include_in_schema=False)
@@ -52,12 +79,19 @@ async def cocktail_page(
     request: Request[Any, Any, Any],
     ident: FromPath[str],
     can_redraw: NamedDependency[bool],
+    bartender: NamedDependency[dict[str, Any] | None],
 ) -> Template:
     cocktail = await cocktail_for(request, ident)
+    stocked = await _in_stock() if bartender else None
     music = f"{cocktail['music_title']} {cocktail['music_artist']}".strip()
     music_url = f"https://www.youtube.com/results?search_query={quote_plus(music)}"
     return page(
-        request, "cocktail.html", cocktail=cocktail, music_url=music_url, can_redraw=can_redraw
+        request,
+        "cocktail.html",
+        cocktail=cocktail,
+        music_url=music_url,
+        can_redraw=can_redraw,
+        stocked=stocked,
     )
 
 

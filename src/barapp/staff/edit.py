@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from piccolo.columns import Column
 
 from barapp.cocktails.access import cocktail_for
+from barapp.cocktails.derived import DERIVED_COLUMNS
 from barapp.cocktails.model import InvalidRecord, parse_record, to_row
 from barapp.store import db
 from barapp.store.recipe import Ingredient, Music, Recipe, fields
@@ -62,7 +63,13 @@ NESTED = {
     if isinstance(field.type, type) and issubclass(field.type, msgspec.Struct)
 }
 # The columns an edit writes (the others come from the generation, or are moderation).
-EDITABLE = (*(name for name, _ in INPUTS), "ingredients", "search_text", "sort_name")
+EDITABLE = (
+    *(name for name, _ in INPUTS),
+    "ingredients",
+    "search_text",
+    "sort_name",
+    *DERIVED_COLUMNS,  # strength, allergens, ingredient keys follow the edited recipe
+)
 
 
 def _amount_text(amount: float | None) -> str:

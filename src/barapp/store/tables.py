@@ -13,6 +13,7 @@ from piccolo.columns import (
     JSON,
     UUID,
     Boolean,
+    DoublePrecision,
     Float,
     ForeignKey,
     Integer,
@@ -84,6 +85,19 @@ class Cocktail(Table, RecipeColumns):  # type: ignore[misc]
     search_text = Text(default="")
     # Derived: folded name, the key of the A->Z sort (collations differ between engines).
     sort_name = Varchar(length=200, default="")
+    # Derived from the knowledge base (cocktails/derived.py), never exported: the estimated
+    # ABV (null: unknown) and its sort key (-1 when unknown), the grams of alcohol, the
+    # ingredients whose strength is unknown, the allergens as bits, the ingredient keys the
+    # "makeable now" filter compares with the stock, and the version of barapp's base they
+    # were derived with (older rows are derived again: `derived.rederive`).
+    # (Double precision on both engines: a cursor's key reads back exactly.)
+    abv = DoublePrecision(null=True, default=None)
+    abv_key = DoublePrecision(default=-1.0)
+    alcohol_g = DoublePrecision(null=True, default=None)
+    strength_unknown = JSON(default=[])
+    allergen_mask = Integer(default=0)
+    ingredient_keys = JSON(default=[])
+    derived_version = Varchar(length=16, default="")
 
     @classmethod
     def get_readable(cls) -> Readable:

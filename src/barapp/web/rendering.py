@@ -33,6 +33,7 @@ def context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         **i18n.context_defaults(language_of(request)),
         "bar_name": bar.bar_name,
         "unit_system": bar.unit_system,
+        "standard_drink_grams": bar.standard_drink_grams,
         "csrf": sessions.csrf_of(request) if sessions.SCOPE_KEY in request.scope else "",
         "bartender": bartender,
         # For the staff-only notes (how to start Ollama): never in a guest's page.
