@@ -391,7 +391,59 @@ async def test_one_stock_query_per_page_not_per_card(
     assert html.count("missing:") == 3
 
 
-# --- In a browser -----------------------------------------------------------------------------
+async def test_a_bartenders_edit_derives_again(database: Any, bartender: Any) -> None:
+    from tests.test_moderation import edit_form
+
+    await add_cocktails(
+        cocktail_doc("Negroni", ingredients=[ingredient("Gin"), ingredient("Campari")])
+    )
+    before = await row_of("Negroni")
+    assert not before["allergen_mask"] & derived.ALLERGEN_BITS[Allergen.EGG]
+    form = edit_form(**{"ingredients-2-name": "Egg white", "ingredients-2-amount": "2"})
+    response = await bartender.post(f"/cocktails/{before['id']}/edit", data=form)
+    assert response.status_code == 303, response.text
+    after = await row_of("Negroni Sbagliato")
+    expected = to_row(parse_record(_document(after)))
+    assert {c: after[c] for c in derived.DERIVED_COLUMNS} == {
+        c: expected[c] for c in derived.DERIVED_COLUMNS
+    }
+    assert after["allergen_mask"] & derived.ALLERGEN_BITS[Allergen.EGG]
+    assert knowledge.key_of("Egg white") in after["ingredient_keys"]
+
+
+def _document(row: dict[str, Any]) -> dict[str, Any]:
+    """The recipe of a row, as a document parse_record takes."""
+    from barapp.cocktails.model import from_row
+
+    document = from_row(row)
+    return {k: v for k, v in document.items() if k not in ("id", "slug", "created_at")}
+
+
+def test_barapp_migrate_derives_rows_another_barapp_left(tmp_path: Any) -> None:
+    """After an upgrade (another knowledge base), `barapp migrate` derives the rows again."""
+    import sqlite3
+
+    from tests.serving import HOUSE_MENU, bar_env, barapp
+
+    env = bar_env(tmp_path)
+    barapp(env, "import", str(HOUSE_MENU))
+    path = tmp_path / "bar.sqlite3"
+    with sqlite3.connect(path) as conn:
+        fresh = conn.execute("SELECT slug, allergen_mask, ingredient_keys FROM cocktail").fetchall()
+        conn.execute("UPDATE cocktail SET derived_version = 'old', allergen_mask = 0")
+    barapp(env, "migrate")
+    conn = sqlite3.connect(path)
+    try:
+        again = conn.execute("SELECT slug, allergen_mask, ingredient_keys FROM cocktail").fetchall()
+        versions = {v for (v,) in conn.execute("SELECT derived_version FROM cocktail")}
+    finally:
+        conn.close()
+    assert versions == {derived.version()}
+    assert sorted(again) == sorted(fresh)
+    assert any(mask for _, mask, _ in again)  # the Negroni's vermouth: not all zero
+
+
+# --- In a browser (last: sync Playwright's loop stays up for the module's async tests) -----------------------------------------------------------------------------
 
 PASSWORD = "correct horse battery"
 
@@ -467,55 +519,3 @@ def test_gallery_filters_and_facts_fit_a_tablet_and_a_phone(
             page.screenshot(path=str(artifacts / f"cocktail-facts-{size}.png"), full_page=True)
             page.close()
     assert console_errors == []
-
-
-async def test_a_bartenders_edit_derives_again(database: Any, bartender: Any) -> None:
-    from tests.test_moderation import edit_form
-
-    await add_cocktails(
-        cocktail_doc("Negroni", ingredients=[ingredient("Gin"), ingredient("Campari")])
-    )
-    before = await row_of("Negroni")
-    assert not before["allergen_mask"] & derived.ALLERGEN_BITS[Allergen.EGG]
-    form = edit_form(**{"ingredients-2-name": "Egg white", "ingredients-2-amount": "2"})
-    response = await bartender.post(f"/cocktails/{before['id']}/edit", data=form)
-    assert response.status_code == 303, response.text
-    after = await row_of("Negroni Sbagliato")
-    expected = to_row(parse_record(_document(after)))
-    assert {c: after[c] for c in derived.DERIVED_COLUMNS} == {
-        c: expected[c] for c in derived.DERIVED_COLUMNS
-    }
-    assert after["allergen_mask"] & derived.ALLERGEN_BITS[Allergen.EGG]
-    assert knowledge.key_of("Egg white") in after["ingredient_keys"]
-
-
-def _document(row: dict[str, Any]) -> dict[str, Any]:
-    """The recipe of a row, as a document parse_record takes."""
-    from barapp.cocktails.model import from_row
-
-    document = from_row(row)
-    return {k: v for k, v in document.items() if k not in ("id", "slug", "created_at")}
-
-
-def test_barapp_migrate_derives_rows_another_barapp_left(tmp_path: Any) -> None:
-    """After an upgrade (another knowledge base), `barapp migrate` derives the rows again."""
-    import sqlite3
-
-    from tests.serving import HOUSE_MENU, bar_env, barapp
-
-    env = bar_env(tmp_path)
-    barapp(env, "import", str(HOUSE_MENU))
-    path = tmp_path / "bar.sqlite3"
-    with sqlite3.connect(path) as conn:
-        fresh = conn.execute("SELECT slug, allergen_mask, ingredient_keys FROM cocktail").fetchall()
-        conn.execute("UPDATE cocktail SET derived_version = 'old', allergen_mask = 0")
-    barapp(env, "migrate")
-    conn = sqlite3.connect(path)
-    try:
-        again = conn.execute("SELECT slug, allergen_mask, ingredient_keys FROM cocktail").fetchall()
-        versions = {v for (v,) in conn.execute("SELECT derived_version FROM cocktail")}
-    finally:
-        conn.close()
-    assert versions == {derived.version()}
-    assert sorted(again) == sorted(fresh)
-    assert any(mask for _, mask, _ in again)  # the Negroni's vermouth: not all zero
