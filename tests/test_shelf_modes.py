@@ -6,8 +6,11 @@ for it in the prompt, free mode is as it always was."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,8 +21,10 @@ from barapp.settings import Settings
 from barapp.shelf.knowledge import ALWAYS_THERE, base, key_of
 from barapp.store.tables import Cocktail, Generation, ShelfItem
 from barapp.wishes import prompt
+from tests.browsing import SIZES, assert_accessible, horizontal_overflow, open_page
 from tests.conftest import app_client
 from tests.fake_ollama import FakeOllama, Scenario, cocktail_document
+from tests.serving import bar_env, serve
 from tests.test_generation import finished, wish
 
 SHELF = (
@@ -244,3 +249,97 @@ async def test_the_allergen_boxes_are_on_the_form_and_kept_when_it_comes_back(
     assert 'name="no_milk" value="on">' in refused.text
     async with app_client(app, base_url="http://t", lang="fr") as french:
         assert "Sans œuf" in (await french.get("/generate")).text
+
+
+@pytest.mark.parametrize("wishing", ["free"], indirect=True)
+async def test_try_again_and_the_drafts_keep_the_allergen_boxes(
+    wishing: tuple[Any, httpx.AsyncClient], fake: FakeOllama, database: Settings
+) -> None:
+    app, http = wishing
+    fake.set_scenario("internal_error")
+    await wish_with(http, "a gin fizz", no_egg="on", no_nuts="on")
+    await finished(app)
+    (row,) = await Generation.select(Generation.id, Generation.avoid).output(load_json=True)
+    assert row["avoid"] == ["egg", "nuts"]
+    page = (await http.get(f"/generations/{row['id']}")).text
+    retry = page.split('class="retry"', 1)[1].split("</form>", 1)[0]
+    assert '<input type="hidden" name="no_egg" value="on">' in retry
+    assert '<input type="hidden" name="no_nuts" value="on">' in retry
+    assert 'name="no_milk"' not in retry
+    # A refused (off-topic) wish's link brings the boxes back to the form.
+    fake.set_scenario("ok")
+    await wish_with(http, "what is the capital of Peru?", no_milk="on")
+    await finished(app)
+    (refused,) = await Generation.select(Generation.id).where(Generation.status == "refused")
+    page = (await http.get(f"/generations/{refused['id']}")).text
+    link = re.search(r'href="(/generate\?wish=[^"]*)"', page)
+    assert link and "no_milk=on" in link[1]
+    form = (await http.get(html.unescape(link[1]))).text
+    assert 'name="no_milk" value="on" checked>' in form
+    # A stale page's wish waits in the form with its boxes (web/drafts.py).
+    async with app_client(app, base_url="http://t", csrf=False) as stale:
+        refused_post = await stale.post(
+            "/generate", data={"wish": "a sour", "model": "llama3.1:8b", "no_soy": "on"}
+        )
+        assert refused_post.status_code == 403
+        back = (await stale.get("/generate")).text
+        assert ">a sour</textarea>" in back and 'name="no_soy" value="on" checked>' in back
+        assert 'name="no_soy" value="on" checked>' not in (await stale.get("/generate")).text
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", ["tablet", "phone"])
+def test_the_allergen_boxes_fit_a_tablet_and_a_phone_in_french(
+    browser: Any, artifacts: Path, console_errors: list[str], tmp_path: Path, size: str
+) -> None:
+    with FakeOllama("ok", models=["llama3.1:8b"]) as ollama:
+        env = bar_env(tmp_path, OLLAMA_HOST=ollama.host, DEFAULT_LANGUAGE="fr")
+        with serve(env) as url:
+            page = open_page(browser, console_errors, locale="fr-FR", viewport=SIZES[size])
+            page.goto(f"{url}/generate")
+            boxes = page.locator(".allergen-box")
+            assert boxes.count() == 8
+            page.get_by_label("Sans œuf").check()  # the label is the box's name
+            page.get_by_text("Sans fruits à coque").click()  # a tap on the words ticks it
+            assert page.is_checked("input[name=no_egg]") and page.is_checked("input[name=no_nuts]")
+            assert not page.is_checked("input[name=no_milk]")
+            heights = [boxes.nth(i).bounding_box()["height"] for i in range(8)]
+            assert min(heights) >= 44  # a finger's target
+            assert horizontal_overflow(page) == 0
+            assert_accessible(page, f"the wish form with allergen boxes ({size})")
+            page.screenshot(path=str(artifacts / f"wish-allergens-{size}.png"), full_page=True)
+            page.close()
+    assert console_errors == []
+
+
+def test_the_strict_schema_is_todays_with_two_leaves_replaced() -> None:
+    from barapp.shelf.stock import Item
+    from barapp.wishes import shelf_schema
+    from barapp.wishes.topic import Shape
+
+    known = base()
+    items = [
+        Item(k, known[k].en, known[k].fr, known[k].category, known[k].abv, known[k].allergens,
+             True, False)
+        for k in ("gin", "mint", "orgeat", "orange", "ice")
+    ]  # fmt: skip
+    shelf = shelf_schema.offer("strict", items, "fr", shelf_schema.allergens_of(["nuts", "x"]))
+    assert shelf.avoid == ("nuts",)
+    assert shelf.ingredients == ("gin", "menthe", "orange", "glaçons", "eau")  # no orgeat
+    assert shelf.garnishes == ("menthe", "orange", "")
+    strict = shelf_schema.schemas(shelf)
+    either = json.loads(json.dumps(strict[Shape.EITHER]))
+    cocktail = either["anyOf"][0]["properties"]
+    assert cocktail["garnish"] == {"type": "string", "enum": ["menthe", "orange", ""]}
+    name = cocktail["ingredients"]["items"]["properties"]["name"]
+    assert name == {"type": "string", "enum": list(shelf.ingredients)}  # no maxLength left
+    # Everything else is prompt.SCHEMA's, which the copy left untouched.
+    today = json.loads(json.dumps(prompt.SCHEMA))
+    today["anyOf"][0]["properties"]["garnish"] = cocktail["garnish"]
+    today["anyOf"][0]["properties"]["ingredients"]["items"]["properties"]["name"] = name
+    assert either == today
+    assert strict[Shape.COCKTAIL] is strict[Shape.EITHER]["anyOf"][0]
+    assert prompt.COCKTAIL_SCHEMA["properties"]["garnish"] == {"type": "string", "maxLength": 80}
+    assert shelf_schema.schemas(shelf_schema.offer("prefer", items, "en"))[Shape.EITHER] is (
+        prompt.SCHEMA
+    )

@@ -89,6 +89,7 @@ class Jobs:
                 ip=ip,
                 owner=self.owner,
                 form_token=form_token,
+                avoid=[allergen.value for allergen in avoid],
             )
             await db.write(lambda: Generation.insert(row))
         except BaseException:

@@ -38,11 +38,13 @@ log = logging.getLogger("barapp.wishes")
 
 ALLERGEN_BOXES = tuple((a.value, LABELS[a], ICONS[a]) for a in Allergen)
 """The wish form's boxes ("No egg"...): each sent as `no_<allergen>`, its label translated."""
+BOX_FIELDS = tuple(f"no_{a.value}" for a in Allergen)
 
 
 def ticked(form: dict[str, str]) -> tuple[Allergen, ...]:
     """The allergens a wish form's boxes ask to avoid."""
-    return allergens_of(a.value for a in Allergen if checked(form, f"no_{a.value}"))
+    boxes = zip(Allergen, BOX_FIELDS, strict=True)
+    return allergens_of(allergen.value for allergen, box in boxes if checked(form, box))
 
 
 # Ids of the events that replay a generation's end from the database, past any live event's.
@@ -84,8 +86,10 @@ async def generate_form(
 ) -> Template:
     # A wish refused with a stale page comes back in the box, to send or change; a refused
     # (off-topic) one comes back by its link, to be changed (its allergen boxes with it).
-    kept = drafts.take(request, "wish") or wish[: admission.MAX_WISH]
-    avoid = ticked(dict(request.query_params))
+    kept = drafts.take(request, "wish")
+    boxes = {box: drafts.take(request, box) for box in BOX_FIELDS} if kept else {}
+    avoid = ticked(boxes or dict(request.query_params))
+    kept = kept or wish[: admission.MAX_WISH]
     return await wish_page(request, jobs, settings, bar, wish=kept, avoid=avoid)
 
 
@@ -94,7 +98,7 @@ async def generate_form(
     "/generate",
     include_in_schema=False,
     status_code=200,
-    opt={drafts.FORM_PAGE: "/generate", drafts.DRAFT: "wish"},
+    opt={drafts.FORM_PAGE: "/generate", drafts.DRAFT: ("wish", *BOX_FIELDS)},
 )
 async def generate(
     request: HTMXRequest,
@@ -198,10 +202,11 @@ async def _refuse(
 
 
 async def _generation(gen_id: uuid.UUID) -> dict[str, Any]:
-    row = await Generation.select().where(Generation.id == gen_id).first()
+    row = await Generation.select().where(Generation.id == gen_id).first().output(load_json=True)
     if row is None:
         raise NotFoundException()
-    return dict(row)
+    # Its "Try again" carries the allergen boxes the guest ticked.
+    return {**row, "avoid": allergens_of(row["avoid"] or ())}
 
 
 async def final_result(generation: dict[str, Any], request: Request[Any, Any, Any]) -> ev.Result:
@@ -247,6 +252,7 @@ async def generation_page(
         "generation.html",
         generation=generation,
         live=live,
+        avoid=generation["avoid"],
         **{"wish": generation["wish"], **final},
     )
 
@@ -295,7 +301,9 @@ async def generation_events(
     # Rendered for this reader: their language, and the moderation bar if a bartender (asking
     # for `bartender` looked them up; the page context reads it).
     live = LiveRenderer(
-        renderer(request), {**context(request), "drink_lang": generation["language"]}, key
+        renderer(request),
+        {**context(request), "drink_lang": generation["language"], "avoid": generation["avoid"]},
+        key,
     )
 
     def sse(event_id: int, event: ev.Event) -> bytes:
