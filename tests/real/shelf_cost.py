@@ -5,8 +5,11 @@ the 15-item prompt (the grammar's cost alone, without the longer prompt):
 
 - the grammar's build: the schema to GBNF (llama.cpp's json-schema-to-grammar, as Ollama
   converts it) and GBNF to a sampler (llama.cpp's parser, paid at every chat);
-- the time to the first token (template, grammar sampler, prompt evaluation, first sample) and
-  the tokens per second after it, medians of a few runs with the same seeds per case;
+- the time to the first token (template, grammar sampler, prompt evaluation, first sample),
+  cold (the whole prompt evaluated: the first wish after a shelf change or a model load) and
+  warm (the prompt's prefix reused from the context, as Ollama does for the next wish with the
+  same system prompt), and the tokens per second after it: medians of a few runs, the same
+  seeds in every case;
 - whether every ingredient written is an enum value (the grammar's promise), and the drinks.
 
 Run from the checkout with barapp's venv; the measurements run in the scratch venv
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -132,6 +136,14 @@ def measure(cases: list[dict[str, Any]], model_path: str, runs: int, limit: int)
             converts.append(converted - began)
             llama_cpp.llama_sampler_free(sampler)
         grammar[case["name"]] = (converts, parses, len(gbnf))
+        start_s, name_s = apply_times(model, gbnf, max(runs, 5))
+        print(
+            f"{case['name']}: the grammar checks the vocabulary in {start_s * 1000:.1f} ms at "
+            f"the start, {name_s * 1000:.1f} ms at an ingredient's name",
+            flush=True,
+        )
+    if os.environ.get("SHELF_COST_GRAMMAR_ONLY"):
+        return
     # A warm-up answer (the first one pays for the model's pages), then the cases taken in
     # turn in each run, so that the machine's load falls on all of them alike.
     list(model.chat({**cases[0]["chats"][0], "options": {"num_predict": 8}}))
@@ -139,30 +151,17 @@ def measure(cases: list[dict[str, Any]], model_path: str, runs: int, limit: int)
     for run in range(runs):
         for case in cases:
             for chat in case["chats"]:
-                row = seen[case["name"]]
-                options = {"temperature": 0.8, "seed": 1000 + run, "num_predict": limit}
-                start = time.perf_counter()
-                first, text, final = None, [], {}
-                for chunk in model.chat({**chat, "options": options}):
-                    if chunk["message"]["content"] and first is None:
-                        first = time.perf_counter() - start
-                    text.append(chunk["message"]["content"])
-                    final = chunk
-                rate = final["eval_count"] / max(final["eval_duration"] / 1e9, 1e-9)
-                names = _names("".join(text))
-                for key, value in (("first", first or float("nan")), ("rate", rate),
-                                   ("tokens", final["eval_count"]),
-                                   ("prompt", final["prompt_eval_count"])):  # fmt: skip
-                    row.setdefault(key, []).append(value)
-                if names:
-                    on_shelf = all(n in case["enum"] for n in names) if case["enum"] else True
-                    row.setdefault("faithful", []).append(on_shelf)
-                cut = "" if final["done_reason"] == "stop" else " [cut at num_predict]"
-                row.setdefault("drinks", []).append(
-                    f"{chat['wish']!r}: {', '.join(names) or '(no ingredient yet)'}{cut}"
-                )
-    print("| case | enum | to GBNF | GBNF parse | GBNF chars | prompt tokens | first token "
-          "| tokens/s | tokens | only shelf items |\n|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+                # Cold: the context emptied, the whole prompt evaluated (the first wish after a
+                # shelf change or a model load). Warm: the same prompt again, its prefix reused
+                # from the context as Ollama reuses it for the next wish with the same prompt.
+                for warmth in ("cold", "warm"):
+                    if warmth == "cold":
+                        model.llm.reset()
+                    seed = 1000 + 2 * run + (warmth == "warm")
+                    _answer(model, case, chat, seed, limit, seen[case["name"]], warmth)
+    print("| case | enum | to GBNF | GBNF parse | GBNF chars | prompt tokens | first token cold "
+          "| first token warm | tokens/s | tokens | only shelf items |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
     for case in cases:
         row, (converts, parses, size) = seen[case["name"]], grammar[case["name"]]
         faithful = row.get("faithful", [])
@@ -170,7 +169,8 @@ def measure(cases: list[dict[str, Any]], model_path: str, runs: int, limit: int)
         print(
             f"| {case['name']} | {len(case['enum']) or '-'} | {_median(converts) * 1000:.1f} ms "
             f"| {_median(parses) * 1000:.1f} ms | {size:,} | {_median(row['prompt']):.0f} "
-            f"| {_median(row['first']):.2f} s | {_median(row['rate']):.1f} "
+            f"| {_median(row['cold']):.2f} s | {_median(row['warm']):.2f} s "
+            f"| {_median(row['rate']):.1f} "
             f"| {_median(row['tokens']):.0f} | {shelf_only} |",
             flush=True,
         )
@@ -179,6 +179,77 @@ def measure(cases: list[dict[str, Any]], model_path: str, runs: int, limit: int)
         print(f"{case['name']}:")
         for line in seen[case["name"]]["drinks"]:
             print(f"  {line}")
+
+
+PREFIX = (
+    '{"kind": "cocktail", "name": "Sour", "glass": "coupe", "garnish": "", "image_prompt": "", '
+    '"description": "", "alcoholic": true, "ingredients": [{"name": "'
+)
+"""A document written up to an ingredient's name: where the enum's alternatives all open."""
+
+
+def apply_times(model: Any, gbnf: str, runs: int) -> tuple[float, float]:
+    """Seconds the grammar sampler takes to check the whole vocabulary once (what it does at
+    every token in llama-cpp-python's sampler chain): at the document's start, and at an
+    ingredient's name, where the enum's alternatives are open."""
+    import ctypes
+
+    import llama_cpp
+
+    vocab = model.llm._model.vocab
+    size = llama_cpp.llama_vocab_n_tokens(vocab)
+    data = (llama_cpp.llama_token_data * size)()
+    at_name = model.llm.tokenize(PREFIX.encode(), add_bos=False, special=False)
+    times: list[list[float]] = [[], []]
+    for _ in range(runs):
+        for where, prefix in enumerate(([], at_name)):
+            sampler = llama_cpp.llama_sampler_init_grammar(vocab, gbnf.encode(), b"root")
+            for token in prefix:
+                llama_cpp.llama_sampler_accept(sampler, token)
+            for i in range(size):
+                data[i].id, data[i].logit, data[i].p = i, 0.0, 0.0
+            candidates = llama_cpp.llama_token_data_array(
+                data=data, size=size, selected=-1, sorted=False
+            )
+            began = time.perf_counter()
+            llama_cpp.llama_sampler_apply(sampler, ctypes.byref(candidates))
+            times[where].append(time.perf_counter() - began)
+            llama_cpp.llama_sampler_free(sampler)
+    return _median(times[0]), _median(times[1])
+
+
+def _answer(
+    model: Any,
+    case: dict[str, Any],
+    chat: dict[str, Any],
+    seed: int,
+    limit: int,
+    row: dict[str, list[Any]],
+    warmth: str,
+) -> None:
+    """One answer's figures, added to its case's row."""
+    options = {"temperature": 0.8, "seed": seed, "num_predict": limit}
+    start = time.perf_counter()
+    first, text, final = None, [], {}
+    for chunk in model.chat({**chat, "options": options}):
+        if chunk["message"]["content"] and first is None:
+            first = time.perf_counter() - start
+        text.append(chunk["message"]["content"])
+        final = chunk
+    rate = final["eval_count"] / max(final["eval_duration"] / 1e9, 1e-9)
+    names = _names("".join(text))
+    for key, value in ((warmth, first or float("nan")), ("rate", rate),
+                       ("tokens", final["eval_count"]),
+                       ("prompt", final["prompt_eval_count"])):  # fmt: skip
+        row.setdefault(key, []).append(value)
+    if names:
+        row.setdefault("faithful", []).append(
+            all(n in case["enum"] for n in names) if case["enum"] else True
+        )
+    cut = "" if final["done_reason"] == "stop" else " [cut at num_predict]"
+    row.setdefault("drinks", []).append(
+        f"{chat['wish']!r} ({warmth}): {', '.join(names) or '(no ingredient yet)'}{cut}"
+    )
 
 
 def _names(text: str) -> list[str]:
