@@ -12,6 +12,16 @@ way Ollama does (server/routes.go, api/types.go, /work/shared/reference/ollama-a
   `{"error": ...}` line with HTTP 200 once streaming began; a dropped connection; a stall.
 - `GET /api/tags` (the models on offer) and `GET /api/version` (the health check).
 
+The grammar: what the "model" writes is forced into the request's JSON schema (`format`) as
+Ollama's grammar (llama.cpp's json-schema-to-grammar) forces a model, keyword by keyword:
+`anyOf` (the option the document's `kind` names), `type` (one or a list), `enum` (a value
+outside it becomes the option naming the same ingredient by `knowledge.key_of`, else the one
+sharing most words, else the first not yet used), `properties` in their order with `required`
+ones written and others dropped, `minLength`/`maxLength` (cut or padded), `minItems`/`maxItems`
+(cut, or padded with an empty item), `minimum`/`maximum` for integers only (llama.cpp's
+converter bounds no other number). `conform()` does it; a scenario's own content is forced too
+with `grammar=True` (by default it is sent as scripted: a model served without a grammar).
+
 The "model" invents a cocktail for each wish: the same wish always gives the same drink, other
 wishes other drinks (the spirit, herb, juice or liqueur the wish names, the rest drawn from the
 wish's text), in French when the wish looks French.
@@ -46,6 +56,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from barapp.shelf.knowledge import key_of, normal
 from tests.fake_server import Exchange, ThreadedServer, pick, serve_until_signal
 
 OLLAMA_VERSION = "0.12.6"
@@ -345,6 +356,98 @@ def admits(schema: Any, kind: str) -> bool:
     return any(k is None or kind in k for k in kinds)
 
 
+# --------------------------------------------------------------------------------------------
+# The grammar
+
+_KINDS: dict[type, str] = {str: "string", bool: "boolean", int: "integer", float: "number",
+                           type(None): "null", dict: "object", list: "array"}  # fmt: skip
+PAD = "."
+"""What a string too short for its `minLength` is padded with (a model forced to go on)."""
+
+
+def _kind_of(value: Any) -> str:
+    return _KINDS.get(type(value), "string")
+
+
+def conform(value: Any, schema: Any, used: dict[int, list[Any]] | None = None) -> Any:
+    """`value` as a model under the grammar of `schema` writes it: never outside it, as near
+    to what it meant as the grammar lets it. `used` holds the enum values already written in
+    this document, by enum (a second pick goes to another one)."""
+    if not isinstance(schema, dict):
+        return value
+    used = {} if used is None else used
+    if isinstance(schema.get("anyOf"), list):
+        return conform(value, branch(value, schema), used)
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return _enum(value, schema["enum"], used.setdefault(id(schema), []))
+    allowed = schema.get("type")
+    kinds = allowed if isinstance(allowed, list) else [allowed] if allowed else []
+    kind = _kind_of(value)
+    if kind == "integer" and "integer" not in kinds and "number" in kinds:
+        kind = "number"
+    elif kind == "number" and "number" not in kinds and "integer" in kinds:
+        value, kind = round(value), "integer"
+    if kinds and kind not in kinds:
+        value, kind = _empty_of(kinds[0], schema), kinds[0]
+    if kind == "string":
+        text = str(value)[: schema.get("maxLength", None)]
+        return text + PAD * max(0, int(schema.get("minLength", 0)) - len(text))
+    if kind == "integer":
+        if isinstance(schema.get("minimum"), int | float):
+            value = max(value, schema["minimum"])
+        if isinstance(schema.get("maximum"), int | float):
+            value = min(value, schema["maximum"])
+        return value
+    if kind == "object":
+        return _object(value, schema, used)
+    if kind == "array":
+        return _array(value, schema, used)
+    return value
+
+
+def _enum(value: Any, options: list[Any], used: list[Any]) -> Any:
+    if value in options:
+        choice = value
+    else:
+        fresh = [o for o in options if o not in used] or options
+        key = key_of(str(value)) if isinstance(value, str) else None
+        words = set(normal(str(value)).split())
+
+        def shared(option: Any) -> int:
+            return len(words & set(normal(str(option)).split()))
+
+        named = [o for o in fresh if isinstance(o, str) and key_of(o) == key]
+        best = max(fresh, key=shared)  # the first of the best
+        choice = named[0] if named else best if shared(best) else fresh[0]
+    used.append(choice)
+    return choice
+
+
+def _empty_of(kind: str, schema: dict[str, Any]) -> Any:
+    return {"string": "", "boolean": False, "integer": 0, "number": 0.0, "null": None,
+            "object": {}, "array": []}.get(kind, schema.get("minimum", 0))  # fmt: skip
+
+
+def _object(value: dict[str, Any], schema: dict[str, Any], used: dict[int, list[Any]]) -> Any:
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    required = set(schema.get("required") or ())
+    out = {}
+    for name, prop in props.items():  # the schema's order; nothing else is writable
+        if name in value:
+            out[name] = conform(value[name], prop, used)
+        elif name in required:
+            out[name] = conform(_empty(prop), prop, used)
+    return out
+
+
+def _array(value: list[Any], schema: dict[str, Any], used: dict[int, list[Any]]) -> Any:
+    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    high = schema.get("maxItems")
+    kept = value[:high] if isinstance(high, int) else list(value)
+    kept += [_empty(items)] * max(0, int(schema.get("minItems", 0)) - len(kept))
+    return [conform(item, items, used) for item in kept]
+
+
 def _wish_document(body: dict[str, Any]) -> dict[str, Any]:
     if not admits(body.get("format"), "cocktail"):  # the grammar leaves a refusal only
         return _off_topic(body)
@@ -373,15 +476,20 @@ def _invalid_json(body: dict[str, Any]) -> str:
 Content = str | dict[str, Any] | list[Any] | Callable[[dict[str, Any]], Any] | None
 
 
-def render_content(content: Content, body: dict[str, Any]) -> str:
-    """The exact text a scenario's content produces for a request body."""
+def render_content(content: Content, body: dict[str, Any], grammar: bool | None = None) -> str:
+    """The exact text a scenario's content produces for a request body: forced into the
+    request's schema when `grammar` is True, or None and the content is the fake's own."""
+    own = content is None
     if content is None:
         content = _wish_document
     if callable(content):
         content = content(body)
     if isinstance(content, str):
         return content
-    return dump_document(content, body.get("format"))
+    schema = body.get("format")
+    if (own if grammar is None else grammar) and isinstance(schema, dict):
+        content = conform(content, schema)
+    return dump_document(content, schema)
 
 
 # --------------------------------------------------------------------------------------------
@@ -461,6 +569,10 @@ class Scenario:
     """Stop after N chunks with done_reason "length" (what num_predict does)."""
     seed: int = 0
     """Seed of the tokenizer (which fragments the content is cut into)."""
+    grammar: bool | None = None
+    """Force the document into the request's schema, as Ollama's grammar does: None for the
+    fake's own drinks only (a scripted `content` is sent as written), True for any document,
+    False never."""
 
 
 PRESETS: dict[str, Scenario] = {
@@ -618,7 +730,7 @@ class FakeOllama(ThreadedServer):
         self, ex: Exchange, sc: Scenario, body: dict[str, Any], model: str, start_ns: int,
         loaded_ns: int,
     ) -> None:  # fmt: skip
-        content = ex.record.content = render_content(sc.content, body)
+        content = ex.record.content = render_content(sc.content, body, sc.grammar)
         tokens = tokenize(content, sc.seed)
         limit, done_reason = len(tokens), "stop"
         options = body.get("options") if isinstance(body.get("options"), dict) else {}

@@ -27,6 +27,7 @@ from tests.fake_ollama import (
     FakeOllama,
     Scenario,
     cocktail_document,
+    conform,
     go_json,
     tokenize,
     written_whole,
@@ -120,6 +121,95 @@ def test_cocktails_vary_with_the_wish_and_always_fit_the_schema() -> None:
     assert virgin["alcoholic"] is False and virgin["glass"] == "Highball"
     assert virgin["ingredients"][-1] == {"name": "Soda water", "amount": None, "unit": "",
                                          "note": "top up"}  # fmt: skip
+
+
+# --- the grammar: every keyword barapp sends --------------------------------------------
+
+KEYWORDS = {
+    "type": "object",
+    "properties": {
+        "kind": {"type": "string", "enum": ["drink"]},
+        "name": {"type": "string", "minLength": 3, "maxLength": 5},
+        "count": {"type": "integer", "minimum": 1, "maximum": 4},
+        "volume": {"type": ["number", "null"], "minimum": 0, "maximum": 10},
+        "items": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["gin", "lime juice", "mint", "ice"]},
+            "minItems": 2,
+            "maxItems": 3,
+        },
+        "tags": {"type": "array", "items": {"type": "string", "maxLength": 2}, "maxItems": 1},
+        "optional": {"type": "boolean"},
+    },
+    "required": ["kind", "name", "count", "volume", "items", "tags"],
+}
+
+
+def test_the_grammar_forces_every_keyword_barapp_sends() -> None:
+    doc = {"extra": 1, "tags": ["abc", "de", "f"], "name": "ab", "count": 9, "volume": 50,
+           "items": ["Fresh lime juice"], "kind": "something else"}  # fmt: skip
+    forced = conform(doc, KEYWORDS)
+    # The schema's order, its properties only; a required one missing is written empty, an
+    # optional one missing is not written.
+    assert list(forced) == ["kind", "name", "count", "volume", "items", "tags"]
+    assert forced["kind"] == "drink"
+    assert forced["name"] == "ab."  # padded to minLength
+    assert conform({**doc, "name": "abcdefgh"}, KEYWORDS)["name"] == "abcde"  # cut to maxLength
+    assert forced["count"] == 4 and conform({**doc, "count": -3}, KEYWORDS)["count"] == 1
+    # llama.cpp's converter bounds integers only: a number is written as the model means it.
+    assert forced["volume"] == 50
+    assert conform({**doc, "volume": None}, KEYWORDS)["volume"] is None
+    assert conform({**doc, "volume": "much"}, KEYWORDS)["volume"] == 0.0  # the type holds
+    # The enum: the same ingredient by its knowledge-base key, then padded to minItems with
+    # another value than those already written; a list cut to maxItems.
+    assert forced["items"] == ["lime juice", "gin"]
+    assert conform({**doc, "items": ["mint"] * 5}, KEYWORDS)["items"] == ["mint"] * 3
+    assert forced["tags"] == ["ab"]
+    jsonschema.validate({**forced, "volume": 5}, KEYWORDS)
+    assert "optional" in conform({**doc, "optional": True}, KEYWORDS)
+
+
+def test_an_enum_takes_the_nearest_value_then_an_unused_one() -> None:
+    names = {"type": "array", "items": {"type": "string", "enum": ["gin", "basil", "ice"]}}
+    assert conform(["Dry gin", "Basil leaves", "Crème de violette", "Yuzu"], names) == [
+        "gin",  # an alias of the same ingredient (knowledge.key_of)
+        "basil",
+        "ice",  # nothing near: the first value not yet written
+        "gin",  # all written once: the first
+    ]
+    garnish = {"type": "string", "enum": ["mint", "orange", ""]}
+    assert conform("An orange twist", garnish) == "orange"  # a word shared
+    assert conform("", garnish) == ""
+
+
+def test_the_fakes_own_drinks_already_fit_the_grammar() -> None:
+    for wish in ("", "something fresh with gin", "un mojito sans alcool, long", "a rum sour"):
+        doc = written_whole(cocktail_document(wish), SCHEMA)
+        assert conform(doc, SCHEMA) == doc
+
+
+async def test_a_strict_shelf_schema_forces_a_scripted_drink_onto_the_shelf(
+    fake: FakeOllama, client: ollama.AsyncClient
+) -> None:
+    from barapp.shelf.stock import Item
+    from barapp.wishes import shelf_schema
+    from barapp.wishes.topic import Shape
+
+    def item(key: str, en: str, category: str = "spirit") -> Item:
+        return Item(key, en, en, shelf_schema.Category(category), 40.0, frozenset(), True, False)
+
+    shelf = shelf_schema.offer("strict", [item("gin", "gin"), item("mint", "mint", "herb")], "en")
+    strict = shelf_schema.schemas(shelf)[Shape.EITHER]
+    scripted = cocktail_document("a gin sour with egg white")
+    scripted["ingredients"].append({"name": "Egg white", "amount": 1, "unit": "", "note": ""})
+    fake.set_scenario(Scenario(content=scripted, grammar=True))
+    doc = json.loads(joined(await chat(client, format=strict)))
+    jsonschema.validate(doc, strict)
+    assert {i["name"] for i in doc["ingredients"]} <= {"gin", "mint", "ice", "water"}
+    assert doc["garnish"] in ("mint", "")
+    # Without grammar=True a scripted drink is sent as written (a model without a grammar).
+    fake.set_scenario(Scenario(content=scripted))
+    assert "Egg white" in joined(await chat(client, format=strict))
 
 
 async def test_final_chunk_carries_done_reason_and_consistent_metrics(

@@ -50,6 +50,8 @@ class FailureReason(StrEnum):
     TOO_SLOW = "too_slow"  # past the bar's time for one wish
     INVALID_OUTPUT = "invalid_output"
     STORAGE = "storage"  # the database could not keep the drink (full, read-only)
+    # Strict shelf mode had nothing to offer (the drink was made in free mode: a note, kept).
+    SHELF_EMPTY = "shelf_empty"
     INTERNAL = "internal"
     STOPPED = "stopped"
     INTERRUPTED = "interrupted"

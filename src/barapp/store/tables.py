@@ -119,6 +119,8 @@ class Generation(Table):
     # The token rendered with the wish's form: a second POST of the same form (a double tap,
     # a resent request) finds this wish instead of making a second drink.
     form_token = Varchar(length=32, null=True, default=None, unique=True)
+    # The allergens the guest ticked ("egg"...): its "Try again" keeps them.
+    avoid = JSON(default=[])
     # Why it failed (a `FailureReason`) and the details; for a refusal, the model's message.
     reason = Varchar(length=30, default="")
     detail = Text(default="")

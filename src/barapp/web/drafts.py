@@ -8,9 +8,10 @@ links to the page of the form instead, which a route names in its `opt`:
     @post("/generate", opt={FORM_PAGE: "/generate", DRAFT: "wish"})
 
 `FORM_PAGE` is a path, its `{parameters}` filled from the route's (quoted); `DRAFT` names the
-field worth keeping for the guest. It is kept on the server for the browser whose cookie came
-with the refused POST (a POST without it has no guest to return it to), for `TTL` seconds,
-and given back once, when the form is shown again: prefilled, never sent.
+field worth keeping for the guest (or a tuple: that field, then others kept with it). It is
+kept on the server for the browser whose cookie came with the refused POST (a POST without it
+has no guest to return it to), for `TTL` seconds, and given back once, when the form is shown
+again: prefilled, never sent.
 
 The drafts live in the process's memory, at most `MAX_DRAFTS` of them (the oldest go first),
 each cut to `MAX_LENGTH` characters: with several processes, a draft waits in the one that
@@ -87,12 +88,19 @@ def form_page(request: Request[Any, Any, Any]) -> str:
 
 
 def keep_refused(request: Request[Any, Any, Any], form: dict[str, str]) -> bool:
-    """Keep the draft field of a refused POST for the guest who sent it; whether one was."""
-    field: str = _opt(request).get(DRAFT, "")
+    """Keep the draft field of a refused POST for the guest who sent it; whether one was.
+    `DRAFT` may name more fields after the first (a wish's allergen boxes): those present
+    are kept with it."""
+    named: str | tuple[str, ...] = _opt(request).get(DRAFT, "")
+    field, *others = (named,) if isinstance(named, str) else named
     text = form.get(field, "")
     if not field or not text.strip() or not sessions.came_with_cookie(request):
         return False
-    drafts_of(request).keep(sessions.guest_of(request), field, text)
+    guest = sessions.guest_of(request)
+    drafts_of(request).keep(guest, field, text)
+    for other in others:
+        if form.get(other):
+            drafts_of(request).keep(guest, other, form[other])
     return True
 
 

@@ -40,6 +40,7 @@ FAILURE_MESSAGES: dict[FailureReason, str] = {
     FailureReason.STORAGE: N_(
         "The bar could not save your cocktail right now. Please tell a bartender."
     ),
+    FailureReason.SHELF_EMPTY: N_("Something went wrong while making your cocktail."),
 }
 """What a guest reads: what happened and what to do, never how to fix the machine."""
 STAFF_NOTES: dict[FailureReason, str] = {
@@ -65,6 +66,10 @@ STAFF_NOTES: dict[FailureReason, str] = {
     FailureReason.INTERNAL: N_("barapp itself failed: see the server's log."),
     FailureReason.STORAGE: N_("The database refused the write (full disk or read-only?)."),
     FailureReason.INTERRUPTED: N_("The app restarted while this wish was being made."),
+    FailureReason.SHELF_EMPTY: N_(
+        "Strict shelf mode found nothing in stock for this wish (an empty shelf, or every "
+        "item holds an allergen the guest ticked): the drink was made in free mode."
+    ),
 }
 """What a bartender reads besides, marked staff-only: the cause and the fix."""
 PICTURE_MESSAGES: dict[PictureReason, str] = {

@@ -16,11 +16,12 @@ from barapp.store.bar_settings import Bar
 from barapp.store.recipe import Recipe
 from barapp.store.statuses import FailureReason as Reason
 from barapp.text import clean
-from barapp.wishes import llm, prompt
+from barapp.wishes import llm, prompt, shelf_schema
 from barapp.wishes.answer import InvalidOutput, Refusal, read_answer, salvage
 from barapp.wishes.events import Emitter
 from barapp.wishes.jsonstream import JSONStream, JSONStreamError, ValueDone
 from barapp.wishes.loops import LoopGuard
+from barapp.wishes.shelf_schema import Shelf
 from barapp.wishes.topic import Shape, shape_of
 
 log = logging.getLogger("barapp.wishes")
@@ -34,10 +35,6 @@ CUT_OFF = frozenset({Reason.TRUNCATED, Reason.STALLED, Reason.CONNECTION_LOST, R
 """Failures that end an answer midway: what was written may hold a drink worth keeping."""
 RETRIED = frozenset({Reason.TRUNCATED, Reason.LOOPING, Reason.INVALID_OUTPUT})
 """The model's own failures, which another try may not repeat."""
-
-
-SCHEMAS = {Shape.COCKTAIL: prompt.COCKTAIL_SCHEMA, Shape.EITHER: prompt.SCHEMA}
-"""The answer's shapes a wish is offered (`wishes/topic.py`)."""
 
 
 def now() -> datetime:
@@ -85,20 +82,24 @@ async def ask(
     job: JobState,
     wish: str,
     model: str,
+    shelf: Shelf | None = None,
 ) -> tuple[Recipe | Refusal, llm.Stats, datetime | None]:
     """The model's answer, read and repaired; asked once more, with other sampling, when
     it cannot be read, loops or is cut off, all within the bar's time for a wish. A cut-off
     answer that holds a drink the bar can pour is kept (job.note says so). The picture
-    starts as soon as the image prompt is written (job.picture)."""
+    starts as soon as the image prompt is written (job.picture). `shelf`, what the bar's
+    shelf offers this wish (read once, when its job started), makes the prompt and the
+    schema of both tries."""
+    shelf = shelf or Shelf()
     seconds = bar.wish_seconds
     deadline = asyncio.get_running_loop().time() + seconds
-    messages = prompt.messages(wish, bar.bar_name)
+    messages = prompt.messages(wish, bar.bar_name, shelf=shelf)
     shape = shape_of(wish)
     if shape is Shape.OFF_TOPIC:
         # The bar's own redirect, in the reader's language: a small model's was often
         # garbled, and the model's time is the next guest's.
         return Refusal(""), llm.Stats(), None
-    schema = SCHEMAS[shape]
+    schema = shelf_schema.schemas(shelf)[shape]
     for attempt, sampling in enumerate(SAMPLING, start=1):
         stats = job.stats = llm.Stats()
         job.first_token_at, job.streamed = None, 0
@@ -142,7 +143,8 @@ async def ask(
         if attempt == len(SAMPLING) or cut[0] not in RETRIED:
             raise llm.LLMFailure(*cut)
         log.info("%s answer from %s, asking again: %s", cut[0], model, cut[1])
-        messages = prompt.messages(wish, bar.bar_name, looped=cut[0] is Reason.LOOPING)
+        looped = cut[0] is Reason.LOOPING
+        messages = prompt.messages(wish, bar.bar_name, looped=looped, shelf=shelf)
         stream.restart()
         if job.picture is not None:  # the next answer brings its own image prompt
             job.picture.cancel()

@@ -19,6 +19,8 @@ from barapp.cocktails.model import parse_record, to_row
 from barapp.pictures.job import INTERRUPTED_COLUMNS, Pictures, save_interrupted, set_columns
 from barapp.pictures.providers import failed
 from barapp.settings import Settings
+from barapp.shelf import stock
+from barapp.shelf.knowledge import Allergen
 from barapp.store import bar_settings, db
 from barapp.store.bar_settings import Bar
 from barapp.store.recipe import Recipe
@@ -26,7 +28,7 @@ from barapp.store.statuses import FailureReason as Reason
 from barapp.store.statuses import GenerationStatus as Status
 from barapp.store.statuses import ImageStatus, PictureReason, Visibility
 from barapp.store.tables import Cocktail, Generation
-from barapp.wishes import attempts, llm, records
+from barapp.wishes import attempts, llm, records, shelf_schema
 from barapp.wishes.answer import Refusal
 from barapp.wishes.attempts import JobState, now
 from barapp.wishes.eventlog import EventLog
@@ -71,9 +73,10 @@ class Jobs:
         guest: str = "",
         ip: str = "",
         form_token: str | None = None,
+        avoid: tuple[Allergen, ...] = (),
     ) -> str:
         """Record the wish and start its job at once (the model may load while the browser
-        opens the stream). Raises QueueFull."""
+        opens the stream). `avoid`: the allergens the guest ticked. Raises QueueFull."""
         gen_id = str(uuid.uuid4())
         self.queue.reserve(gen_id)
         try:
@@ -86,13 +89,16 @@ class Jobs:
                 ip=ip,
                 owner=self.owner,
                 form_token=form_token,
+                avoid=[allergen.value for allergen in avoid],
             )
             await db.write(lambda: Generation.insert(row))
         except BaseException:
             self.queue.leave(gen_id)
             raise
         self.events.open(gen_id)
-        task = asyncio.create_task(self._run(gen_id, wish, model, lang), name=f"wish {gen_id}")
+        task = asyncio.create_task(
+            self._run(gen_id, wish, model, lang, avoid), name=f"wish {gen_id}"
+        )
         self.tasks[gen_id] = task
         task.add_done_callback(lambda _: self.tasks.pop(gen_id, None))
         return gen_id
@@ -116,19 +122,26 @@ class Jobs:
 
     # The job ---------------------------------------------------------------------------
 
-    async def _run(self, gen_id: str, wish: str, model: str, lang: str) -> None:
+    async def _run(
+        self, gen_id: str, wish: str, model: str, lang: str, avoid: tuple[Allergen, ...] = ()
+    ) -> None:
         stream = Emitter(self.events, gen_id, wish, model, painting=self.pictures.painter.enabled)
         job = JobState(gen_id)
         try:
             stream.status("queued", place=0)
+            # Read once, before the line (not between it and the model's first word), and
+            # kept for the retry: both tries of a wish see the same shelf.
+            shelf = await self._shelf(gen_id, lang, avoid)
             await self.queue.wait_turn(gen_id, lambda place: self._queued(stream, place))
             # Kept in memory and written with the outcome: a write here would delay the request
             # to Ollama (measured: 5-10 ms of the time to the first visible word).
             job.started_at = now()
             stream.status("thinking")
             answer, stats, first_token_at = await attempts.ask(
-                self.ollama, self.pictures, self.bar(), stream, job, wish, model
+                self.ollama, self.pictures, self.bar(), stream, job, wish, model, shelf
             )
+            if shelf.fallback and job.note is None:  # a cut answer's note says more
+                job.note = (Reason.SHELF_EMPTY, shelf.fallback)
             picture = await self._finish(gen_id, stream, job, answer, stats, first_token_at, lang)
             # The line is for the model only: the next guest's recipe starts now, while this
             # drink's picture is drawn under the pictures' own limit (IMAGE_CONCURRENCY).
@@ -166,6 +179,18 @@ class Jobs:
             if job.picture is not None:
                 job.picture.cancel()  # nothing will show or keep it now
             self.queue.leave(gen_id)  # if it still holds its place (a failure, a stop)
+
+    async def _shelf(
+        self, gen_id: str, lang: str, avoid: tuple[Allergen, ...]
+    ) -> shelf_schema.Shelf:
+        """What the bar's shelf offers this wish, by the bar's shelf mode (free mode reads
+        nothing)."""
+        mode = self.bar().shelf_mode
+        items = await stock.in_stock() if mode in ("prefer", "strict") else []
+        shelf = shelf_schema.offer(mode, items, lang, avoid)
+        if shelf.fallback:
+            log.warning("wish %s in free mode: %s", gen_id, shelf.fallback)
+        return shelf
 
     def _queued(self, stream: Emitter, place: int) -> None:
         stream.status("queued", place=place, wait_seconds=self.queue.wait_seconds(place))

@@ -8,11 +8,14 @@ the grammar demand ingredients and a step of a cocktail without asking a refusal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from barapp.store.recipe import Recipe
+
+if TYPE_CHECKING:  # the shelf's offer is built from this module's SCHEMA
+    from barapp.wishes.shelf_schema import Shelf
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:
@@ -97,10 +100,54 @@ AFTER_A_LOOP = """\
 then go on to the steps and the music.)"""
 
 
-def messages(wish: str, bar_name: str, looped: bool = False) -> list[dict[str, str]]:
-    """The chat: the system prompt and the guest's wish (with a word about the last answer's
-    loop, when it is asked again after one: the grammar cannot forbid repeats)."""
+AVOID = """\
+The guest cannot have: {allergens}. Use no ingredient that holds any of them, not even in a \
+foam, a float or the garnish (no egg white, cream, milk, nut syrup or liqueur if they say so).
+"""
+
+PREFER = """\
+The bar's shelf, what it has in stock today: {names}. Use these ingredients (water and ice are \
+always there) and only add another one when the drink really needs it. The garnish is free.
+"""
+
+STRICT = """\
+The bar's shelf, the ONLY ingredients you may use, each name written exactly as here: {names}.
+{garnish}
+"""
+GARNISH_FROM = 'The garnish: exactly one of {garnishes}, or "" for none.'
+NO_GARNISH = 'The garnish: "" (the shelf has nothing to garnish with).'
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    return "; ".join(names)
+
+
+def shelf_rules(shelf: Shelf | None) -> str:
+    """What the system prompt adds for the shelf and the guest's allergens ("" in free mode
+    without allergens: the prompt stays as it always was)."""
+    if shelf is None:
+        return ""
+    rules = ""
+    if shelf.mode == "prefer" and shelf.ingredients:
+        rules += PREFER.format(names=_listed(shelf.ingredients))
+    elif shelf.mode == "strict":
+        garnishes = _listed(tuple(g for g in shelf.garnishes if g))
+        garnish = GARNISH_FROM.format(garnishes=garnishes) if garnishes else NO_GARNISH
+        rules += STRICT.format(names=_listed(shelf.ingredients), garnish=garnish)
+    if shelf.avoid:
+        rules += AVOID.format(allergens=", ".join(shelf.avoid))
+    return rules
+
+
+def messages(
+    wish: str, bar_name: str, looped: bool = False, shelf: Shelf | None = None
+) -> list[dict[str, str]]:
+    """The chat: the system prompt (and what the shelf and the guest's allergens add to it)
+    and the guest's wish (with a word about the last answer's loop, when it is asked again
+    after one: the grammar cannot forbid repeats)."""
+    system = SYSTEM_PROMPT.format(bar_name=bar_name)
+    rules = shelf_rules(shelf)
     return [
-        {"role": "system", "content": SYSTEM_PROMPT.format(bar_name=bar_name)},
+        {"role": "system", "content": f"{system}\n{rules}" if rules else system},
         {"role": "user", "content": f"{wish}\n\n{AFTER_A_LOOP}" if looped else wish},
     ]

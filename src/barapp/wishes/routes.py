@@ -18,20 +18,34 @@ from litestar.response import Redirect, Response, Template
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from barapp.settings import Settings
+from barapp.shelf.allergens import ICONS, LABELS
+from barapp.shelf.knowledge import Allergen
 from barapp.store.bar_settings import Bar
 from barapp.store.statuses import GenerationStatus, Visibility
 from barapp.store.tables import Cocktail, Generation
 from barapp.web import drafts, sessions
 from barapp.web.rendering import context, language_of, page, renderer
-from barapp.web.requests import Form, client_ip
+from barapp.web.requests import Form, checked, client_ip
 from barapp.wishes import admission
 from barapp.wishes import events as ev
 from barapp.wishes.eventlog import Entry
 from barapp.wishes.job import Jobs
 from barapp.wishes.live import LiveRenderer
 from barapp.wishes.queue import QueueFull
+from barapp.wishes.shelf_schema import allergens_of
 
 log = logging.getLogger("barapp.wishes")
+
+ALLERGEN_BOXES = tuple((a.value, LABELS[a], ICONS[a]) for a in Allergen)
+"""The wish form's boxes ("No egg"...): each sent as `no_<allergen>`, its label translated."""
+BOX_FIELDS = tuple(f"no_{a.value}" for a in Allergen)
+
+
+def ticked(form: dict[str, str]) -> tuple[Allergen, ...]:
+    """The allergens a wish form's boxes ask to avoid."""
+    boxes = zip(Allergen, BOX_FIELDS, strict=True)
+    return allergens_of(allergen.value for allergen, box in boxes if checked(form, box))
+
 
 # Ids of the events that replay a generation's end from the database, past any live event's.
 FINAL_EVENT_IDS = 1_000_001
@@ -53,6 +67,7 @@ async def wish_page(
         request,
         template,
         status_code,
+        allergen_boxes=ALLERGEN_BOXES,
         models=models,
         ollama_down=down,
         closed=not bar.guests_may_generate,
@@ -70,9 +85,12 @@ async def generate_form(
     wish: FromQuery[str] = "",
 ) -> Template:
     # A wish refused with a stale page comes back in the box, to send or change; a refused
-    # (off-topic) one comes back by its link, to be changed.
-    kept = drafts.take(request, "wish") or wish[: admission.MAX_WISH]
-    return await wish_page(request, jobs, settings, bar, wish=kept)
+    # (off-topic) one comes back by its link, to be changed (its allergen boxes with it).
+    kept = drafts.take(request, "wish")
+    boxes = {box: drafts.take(request, box) for box in BOX_FIELDS} if kept else {}
+    avoid = ticked(boxes or dict(request.query_params))
+    kept = kept or wish[: admission.MAX_WISH]
+    return await wish_page(request, jobs, settings, bar, wish=kept, avoid=avoid)
 
 
 # Refused for a stale page, the guest is sent back here, their wish kept (web/drafts.py).
@@ -80,7 +98,7 @@ async def generate_form(
     "/generate",
     include_in_schema=False,
     status_code=200,
-    opt={drafts.FORM_PAGE: "/generate", drafts.DRAFT: "wish"},
+    opt={drafts.FORM_PAGE: "/generate", drafts.DRAFT: ("wish", *BOX_FIELDS)},
 )
 async def generate(
     request: HTMXRequest,
@@ -95,6 +113,7 @@ async def generate(
     sent = str(data.get("form_token", ""))
     token = sent if admission.FORM_TOKEN.fullmatch(sent) else None
     lang = language_of(request)
+    avoid = ticked(data)
     models, _ = await admission.offered_models(jobs, settings)
     error = None
     if not wish:
@@ -104,7 +123,7 @@ async def generate(
     elif model not in models:
         error = "model"
     if error:
-        return await _refuse(request, jobs, settings, bar, 400, error, wish, model)
+        return await _refuse(request, jobs, settings, bar, 400, error, wish, model, avoid)
     guest, ip = sessions.guest_of(request), client_ip(request)
     counted = bartender is None and (
         bar.guest_wishes_per_hour or bar.ip_wishes_per_hour or not bar.guests_may_generate
@@ -123,7 +142,7 @@ async def generate(
             if gen_id is None and not limit:
                 try:
                     gen_id = await jobs.submit(
-                        wish, model, lang, guest=guest, ip=ip, form_token=token
+                        wish, model, lang, guest=guest, ip=ip, form_token=token, avoid=avoid
                     )
                 except QueueFull:
                     limit = "busy"
@@ -137,7 +156,7 @@ async def generate(
     if limit or gen_id is None:
         limit = limit or "storage"
         status = {"closed": 403, "busy": 503, "storage": 503}.get(limit, 429)
-        return await _refuse(request, jobs, settings, bar, status, limit, wish, model)
+        return await _refuse(request, jobs, settings, bar, status, limit, wish, model, avoid)
     if not request.htmx:
         return Redirect(f"/generations/{gen_id}", status_code=303)
     # The address bar follows the wish: a reload (or a shared link) finds it at its own page.
@@ -148,6 +167,7 @@ async def generate(
         generation={"id": gen_id, "wish": wish, "language": lang},
         wish=wish,
         model=model,
+        avoid=avoid,
         live=True,
     )
 
@@ -161,20 +181,32 @@ async def _refuse(
     error: str,
     wish: str,
     model: str,
+    avoid: tuple[Allergen, ...] = (),
 ) -> Template:
-    """The form again, with the wish as typed and the reason, in the guest's language: the
-    whole page, or for htmx the stage's start (the part the form's answer replaces)."""
+    """The form again, with the wish as typed, its allergen boxes and the reason, in the
+    guest's language: the whole page, or for htmx the stage's start (the part the form's
+    answer replaces)."""
     template = "_wish_start.html" if request.htmx else "generate.html"
     return await wish_page(
-        request, jobs, settings, bar, status, template, error=error, wish=wish, model=model
+        request,
+        jobs,
+        settings,
+        bar,
+        status,
+        template,
+        error=error,
+        wish=wish,
+        model=model,
+        avoid=avoid,
     )
 
 
 async def _generation(gen_id: uuid.UUID) -> dict[str, Any]:
-    row = await Generation.select().where(Generation.id == gen_id).first()
+    row = await Generation.select().where(Generation.id == gen_id).first().output(load_json=True)
     if row is None:
         raise NotFoundException()
-    return dict(row)
+    # Its "Try again" carries the allergen boxes the guest ticked.
+    return {**row, "avoid": allergens_of(row["avoid"] or ())}
 
 
 async def final_result(generation: dict[str, Any], request: Request[Any, Any, Any]) -> ev.Result:
@@ -220,6 +252,7 @@ async def generation_page(
         "generation.html",
         generation=generation,
         live=live,
+        avoid=generation["avoid"],
         **{"wish": generation["wish"], **final},
     )
 
@@ -268,7 +301,9 @@ async def generation_events(
     # Rendered for this reader: their language, and the moderation bar if a bartender (asking
     # for `bartender` looked them up; the page context reads it).
     live = LiveRenderer(
-        renderer(request), {**context(request), "drink_lang": generation["language"]}, key
+        renderer(request),
+        {**context(request), "drink_lang": generation["language"], "avoid": generation["avoid"]},
+        key,
     )
 
     def sse(event_id: int, event: ev.Event) -> bytes:
