@@ -357,6 +357,27 @@ async def test_makeable_over_http_and_htmx_pushes_the_canonical_url(bar: None, g
     assert "<form" not in response.text  # only the results
 
 
+async def test_a_recipes_generic_rum_is_poured_with_the_bars_aged_rum(
+    database: Any, bartender: Any
+) -> None:
+    await add_cocktails(
+        cocktail_doc("Generic Daiquiri", ingredients=[ingredient("Rum"), ingredient("Lime juice")]),
+        cocktail_doc("Aged Old Cuban", ingredients=[ingredient("Aged rum"), ingredient("Mint")]),
+    )
+    await shelve("lime_juice", "mint", out=("aged_rum",))
+    assert names_in((await bartender.get("/cocktails?makeable=1")).text) == []
+    await ShelfItem.update({ShelfItem.in_stock: True}).where(ShelfItem.key == "aged_rum")
+    html = (await bartender.get("/cocktails?makeable=1")).text
+    assert sorted(names_in(html)) == ["Aged Old Cuban", "Generic Daiquiri"]
+    assert "missing:" not in html
+    # Not the reverse: a bar with only "rum" does not pour a recipe's aged rum.
+    await ShelfItem.delete().where(ShelfItem.key == "aged_rum")
+    await shelve("rum")
+    html = (await bartender.get("/cocktails?makeable=1")).text
+    assert names_in(html) == ["Generic Daiquiri"]
+    assert knowledge.pours(frozenset({"aged_rum"})) == {"aged_rum", "rum"}
+
+
 async def test_a_bartender_sees_what_is_missing_once_per_card(bar: None, bartender: Any) -> None:
     html = (await bartender.get("/cocktails")).text
     assert html.count("missing: Sweet vermouth") == 1

@@ -24,7 +24,7 @@ from barapp.cocktails.gallery import (
     fetch_page,
     known_models,
 )
-from barapp.shelf import allergens
+from barapp.shelf import allergens, knowledge
 from barapp.store.tables import ShelfItem
 from barapp.web import i18n
 from barapp.web.rendering import page
@@ -71,7 +71,7 @@ async def _in_stock() -> frozenset[str] | None:
     rows = await ShelfItem.select(ShelfItem.key, ShelfItem.in_stock)
     if not rows:
         return None
-    return frozenset(str(row["key"]) for row in rows if row["in_stock"])
+    return knowledge.pours(frozenset(str(row["key"]) for row in rows if row["in_stock"]))
 
 
 @get("/cocktails/{ident:str}", include_in_schema=False)

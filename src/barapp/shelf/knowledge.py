@@ -293,6 +293,14 @@ ALWAYS_THERE = frozenset({"water", "ice"})
 CUSTOM = "custom-"
 
 
+def pours(stocked: frozenset[str]) -> frozenset[str]:
+    """The keys a recipe may ask for that the stocked keys can pour: each one, and the
+    generic ingredient it is a kind of (a recipe's "rum" is poured with the bar's aged rum;
+    not the reverse: a recipe asking for an aged rum is not poured with any rum)."""
+    known = base()
+    return stocked | {known[k].family for k in stocked if k in known and known[k].family}
+
+
 def key_of(text: str) -> str:
     """The key a recipe's ingredient is known by: the base's, or for a name the base does not
     know, "custom-" and its normal form (which a custom shelf item of that name has too), so
