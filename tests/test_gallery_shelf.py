@@ -378,6 +378,22 @@ async def test_a_recipes_generic_rum_is_poured_with_the_bars_aged_rum(
     assert knowledge.pours(frozenset({"aged_rum"})) == {"aged_rum", "rum"}
 
 
+async def test_a_bars_own_bottle_pours_what_its_names_read_as(
+    database: Any, bartender: Any
+) -> None:
+    await add_cocktails(
+        cocktail_doc("Monkey Gimlet", ingredients=[ingredient("Monkey 47 Gin")]),
+        cocktail_doc("Orgeat Fizz", ingredients=[ingredient("Orgeat maison")]),
+    )
+    await ShelfItem.insert(
+        ShelfItem(key="custom-monkey 47 gin", name_en="Monkey 47 Gin", custom=True),
+        ShelfItem(key="custom-house orgeat", name_en="House orgeat", name_fr="Orgeat maison",
+                  custom=True),
+    )  # fmt: skip
+    html = (await bartender.get("/cocktails?makeable=1")).text
+    assert sorted(names_in(html)) == ["Monkey Gimlet", "Orgeat Fizz"]
+
+
 async def test_a_bartender_sees_what_is_missing_once_per_card(bar: None, bartender: Any) -> None:
     html = (await bartender.get("/cocktails")).text
     assert html.count("missing: Sweet vermouth") == 1

@@ -131,6 +131,35 @@ async def test_strict_mode_ten_wishes_give_ten_drinks_made_of_the_shelf(
     assert statuses == [{"status": "done", "reason": ""}] * 10
 
 
+@pytest.mark.parametrize("wishing", ["strict", "free"], indirect=True)
+async def test_an_egg_white_written_in_a_step_is_never_served_to_a_guest_who_ticked_no_egg(
+    wishing: tuple[Any, httpx.AsyncClient], fake: FakeOllama
+) -> None:
+    """No grammar constrains the steps: a sour whose shelf-only ingredients are fine but whose
+    step says "dry shake with an egg white" is asked again, then the wish fails, kept."""
+    app, http = wishing
+    await stock()
+    sour = cocktail_document("a gin sour")
+    sour["ingredients"] = [
+        {"name": "Gin", "amount": 5, "unit": "cl", "note": ""},
+        {"name": "Lemon juice", "amount": 2.5, "unit": "cl", "note": ""},
+        {"name": "Simple syrup", "amount": 1.5, "unit": "cl", "note": ""},
+    ]
+    sour["steps"] = ["Dry shake with one egg white.", "Shake again with ice and strain."]
+    fake.set_scenario(Scenario(content=sour, grammar=True))
+    await wish_with(http, "a gin sour", no_egg="on")
+    await finished(app)
+    assert await Cocktail.count() == 0
+    (generation,) = await Generation.select(Generation.status, Generation.reason, Generation.wish)
+    assert generation == {"status": "failed", "reason": "invalid_output", "wish": "a gin sour"}
+    assert len(fake.chat_requests) == 2  # asked again once
+    # Without the box the same drink is saved, and its card says egg.
+    await wish_with(http, "a gin sour")
+    await finished(app)
+    (saved,) = await Cocktail.select(Cocktail.allergen_mask)
+    assert saved["allergen_mask"] & 1  # the egg bit (cocktails/derived.ALLERGEN_BITS)
+
+
 @pytest.mark.parametrize("wishing", ["strict"], indirect=True)
 async def test_no_egg_in_strict_mode_never_pours_an_egg_white_sour(
     wishing: tuple[Any, httpx.AsyncClient], fake: FakeOllama

@@ -63,7 +63,7 @@ def version() -> str:
     """A hash of what derived values follow from: the base, the estimate and this module."""
     digest = hashlib.sha256()
     shelf = resources.files("barapp.shelf")
-    for name in ("ingredients.csv", "strength.py", "knowledge.py"):
+    for name in ("ingredients.csv", "strength.py", "knowledge.py", "volumes.py", "allergens.py"):
         digest.update(shelf.joinpath(name).read_bytes())
     digest.update(resources.files("barapp.cocktails").joinpath("derived.py").read_bytes())
     digest.update(",".join(Allergen).encode())
@@ -122,7 +122,9 @@ def derive(
         "abv_key": abv if abv is not None else UNKNOWN_SORT,
         "alcohol_g": round(alcohol_g, 2) if alcohol_g is not None else None,
         "strength_unknown": unknown,
-        "allergen_mask": allergens_of(items, garnish),
+        # What the steps and notes add in passing ("dry shake with an egg white") counts too.
+        "allergen_mask": allergens_of(items, garnish)
+        | mask_of(allergen_text.mentioned([*steps, *(str(i.get("note", "")) for i in items)])),
         "ingredient_keys": keys_of(items),
         "derived_version": version(),
     }

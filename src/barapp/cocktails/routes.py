@@ -68,10 +68,18 @@ async def _in_stock() -> frozenset[str] | None:
     """The keys in stock, or None when the bar has no shelf yet (nothing is said missing).
     Only the two columns it needs (`stock.items()` builds every item: twice the time, on every
     page a bartender or "makeable now" opens)."""
-    rows = await ShelfItem.select(ShelfItem.key, ShelfItem.in_stock)
+    rows = await ShelfItem.select(
+        ShelfItem.key, ShelfItem.in_stock, ShelfItem.custom, ShelfItem.name_en, ShelfItem.name_fr
+    )
     if not rows:
         return None
-    return knowledge.pours(frozenset(str(row["key"]) for row in rows if row["in_stock"]))
+    stocked = {str(row["key"]) for row in rows if row["in_stock"]}
+    # A bar's own bottle a recipe reads as the base's ("Monkey 47 Gin" is a gin: strict mode
+    # offers it by that name), or by its French name, pours what its names read as.
+    for row in rows:
+        if row["in_stock"] and row["custom"]:
+            stocked |= {knowledge.key_of(n) for n in (row["name_en"], row["name_fr"]) if n}
+    return knowledge.pours(frozenset(stocked))
 
 
 @get("/cocktails/{ident:str}", include_in_schema=False)

@@ -4,9 +4,11 @@ from its ingredients' names."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import cache
 
-from barapp.shelf.knowledge import Allergen, match
+from barapp.shelf.knowledge import Allergen, base, match, normal
 
 
 def N_(message: str) -> str:
@@ -43,6 +45,45 @@ def of_recipe(names: Iterable[str]) -> frozenset[Allergen]:
         known = match(str(name))
         if known is not None:
             found |= known.allergens
+    return frozenset(found)
+
+
+# What a step or a note may add without naming it as an ingredient ("dry shake with an egg
+# white", "float of cream", "celery salt rim"). Not gluten or sulphites: in steps their names
+# are mostly glassware ("champagne flute", "wine glass"), which would refuse good drinks.
+IN_TEXT = frozenset({Allergen.EGG, Allergen.MILK, Allergen.NUTS, Allergen.PEANUTS, Allergen.SOY,
+                     Allergen.CELERY})  # fmt: skip
+
+
+def _bare(words: str) -> str:
+    """Words without a final s, so a name and its plural meet ("egg whites", "oeufs")."""
+    return " ".join(w.removesuffix("s") for w in words.split())
+
+
+@cache
+def _mentions() -> tuple[re.Pattern[str], dict[str, frozenset[Allergen]]]:
+    """One pattern of every name and alias of the base's rows with such allergens, longest
+    first, each word in the singular or plural, and what each name brings."""
+    brings: dict[str, frozenset[Allergen]] = {}
+    for known in base().values():
+        found = known.allergens & IN_TEXT
+        for name in (known.en, known.fr, *known.aliases) if found else ():
+            words = normal(name)
+            if len(words) >= 3:
+                brings[_bare(words)] = brings.get(_bare(words), frozenset()) | found
+    names = sorted(brings, key=len, reverse=True)
+    alternatives = "|".join(" ".join(re.escape(w) + "s?" for w in n.split()) for n in names)
+    return re.compile(rf"\b(?:{alternatives})\b"), brings
+
+
+def mentioned(texts: Iterable[str]) -> frozenset[Allergen]:
+    """The allergens that steps or notes name in passing (egg, milk, nuts, peanuts, soy,
+    celery): an avoided one there refuses the drink as surely as an ingredient would."""
+    pattern, brings = _mentions()
+    found: set[Allergen] = set()
+    for text in texts:
+        for hit in pattern.finditer(normal(str(text))):
+            found |= brings.get(_bare(hit.group(0)), frozenset())
     return frozenset(found)
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from barapp.pictures.job import Pictures
+from barapp.shelf import allergens
 from barapp.store.bar_settings import Bar
 from barapp.store.recipe import Recipe
 from barapp.store.statuses import FailureReason as Reason
@@ -125,7 +126,11 @@ async def ask(
                         cut = (Reason.LOOPING, guard.detail())
                         break  # closing the stream stops Ollama writing
             if cut is None:
-                return read_answer(parser.close()), stats, first_token_at
+                answer = read_answer(parser.close())
+                avoided = _avoided(answer, shelf)
+                if not avoided:
+                    return answer, stats, first_token_at
+                cut = (Reason.INVALID_OUTPUT, f"wrote {avoided}, which the guest cannot have")
         except TimeoutError:
             cut = (Reason.TOO_SLOW, f"past the bar's {seconds} s for a wish")
         except llm.LLMFailure as failure:
@@ -135,7 +140,7 @@ async def ask(
         except (JSONStreamError, InvalidOutput) as exc:
             cut = (Reason.INVALID_OUTPUT, str(exc))
         recipe = salvage(parser.partial())
-        if recipe is not None:
+        if recipe is not None and not _avoided(recipe, shelf):
             kept = f"kept {len(recipe.ingredients)} ingredients, {len(recipe.steps)} steps"
             job.note = (cut[0], f"{kept} (try {attempt}): {cut[1]}")
             log.info("kept a cut-off answer from %s: %s", model, job.note[1])
@@ -150,6 +155,19 @@ async def ask(
             job.picture.cancel()
             job.picture = None
     raise AssertionError("unreachable")
+
+
+def _avoided(answer: Any, shelf: Shelf) -> str:
+    """The allergens the guest ticked that the drink holds anyway, or "": in an ingredient or
+    the garnish (free and prefer modes only ask the model; a fallback from strict mode too),
+    or named in a step or a note, which no grammar constrains ("dry shake with an egg
+    white"). Such a drink is never served: the answer is asked again, then the wish fails."""
+    if not shelf.avoid or not isinstance(answer, Recipe):
+        return ""
+    names = [*(i.name for i in answer.ingredients), answer.garnish]
+    texts = [*answer.steps, *(i.note for i in answer.ingredients)]
+    held = allergens.of_recipe(names) | allergens.mentioned(texts)
+    return ", ".join(a.value for a in shelf.avoid if a in held)
 
 
 def image_prompt(parsed: list[Any]) -> str:
