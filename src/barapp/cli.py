@@ -108,12 +108,16 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
         await _migrate_quietly()  # a fresh install exports an empty list, not an error
         return await transfer.export_text()
 
-    text = asyncio.run(_with_database(settings, work))
-    if args.file in (None, "-"):
+    _write_out(asyncio.run(_with_database(settings, work)), args.file, "exported")
+
+
+def _write_out(text: str, file: str | None, done: str) -> None:
+    """An export to standard output (no file, or "-") or to the file, saying so on stderr."""
+    if file in (None, "-"):
         sys.stdout.write(text)
     else:
-        Path(args.file).write_text(text, encoding="utf-8")
-        print(f"barapp: exported to {args.file}", file=sys.stderr)
+        Path(file).write_text(text, encoding="utf-8")
+        print(f"barapp: {done} to {file}", file=sys.stderr)
 
 
 def cmd_shelf(settings: Settings, args: argparse.Namespace) -> None:
@@ -128,12 +132,7 @@ def _shelf_export(settings: Settings, args: argparse.Namespace) -> None:
         await _migrate_quietly()
         return await shelf_transfer.export_text()
 
-    text = asyncio.run(_with_database(settings, work))
-    if args.file in (None, "-"):
-        sys.stdout.write(text)
-    else:
-        Path(args.file).write_text(text, encoding="utf-8")
-        print(f"barapp: shelf exported to {args.file}", file=sys.stderr)
+    _write_out(asyncio.run(_with_database(settings, work)), args.file, "shelf exported")
 
 
 def _shelf_import(settings: Settings, args: argparse.Namespace) -> None:
