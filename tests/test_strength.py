@@ -1,5 +1,6 @@
 """A drink's strength: volumes from the shelf's one volume table, strengths from the knowledge
-base, dilution by method (Dave Arnold's fits), standard drinks; the IBA classics."""
+base, dilution by method (the published per-method rates), standard drinks; the IBA classics
+against published figures."""
 
 from __future__ import annotations
 
@@ -72,14 +73,14 @@ IBA: dict[str, tuple[list[dict[str, Any]], str]] = {
 }
 # fmt: on
 
-# The method each IBA text describes, and the band Arnold's fits put a finished drink of that
-# method in (shaken 12-21 %, stirred 20-30 %; built: a highball is long, an Old Fashioned short).
+# The method each IBA text describes, and the band a finished drink of that method is in
+# (shaken 12-28 %, stirred 20-33 %; built: a highball is long, an Old Fashioned short).
 EXPECTED_METHOD = {
     "Negroni": "built", "Old Fashioned": "built", "Mojito": "built", "Tom Collins": "built",
     "Moscow Mule": "built", "Bramble": "built", "Americano": "built",
     "Manhattan": "stirred", "Dry Martini": "stirred", "Boulevardier": "stirred",
 }  # fmt: skip
-BANDS = {"shaken": (12.0, 21.0), "stirred": (20.0, 30.0)}
+BANDS = {"shaken": (12.0, 28.0), "stirred": (20.0, 33.0)}
 
 
 @pytest.mark.parametrize("name", list(IBA))
@@ -93,7 +94,7 @@ def test_iba_classics_are_read_and_diluted_by_their_method(name: str) -> None:
     assert undiluted.abv is not None
     assert strength.abv < undiluted.abv  # ice always dilutes
     assert strength.alcohol_g == pytest.approx(undiluted.alcohol_g)
-    low, high = BANDS.get(strength.method, (7.0, 38.0))
+    low, high = BANDS.get(strength.method, (7.0, 40.0))
     assert low <= strength.abv <= high, (name, strength.abv)
 
 
@@ -104,29 +105,69 @@ def test_classics_rank_as_bartenders_know_them() -> None:
     assert abv["Whiskey Sour"] < abv["Daiquiri"]  # the egg white lengthens it
 
 
-# Published figures I could check (Difford's Guide, diffordsguide.com, "Alcohol content" of each
-# recipe page), each with its own spec: no source found gives an ABV for the IBA specs above.
-# Difford's counts about 25 % of melt for a shaken drink on top of the chilled water in the
-# recipe; Arnold's measured fit for shaking to equilibrium adds 50-60 %. The test states both:
-# Difford's arithmetic is reproduced by a flat 25 %, and Arnold's fit lands 2 to 6 points lower.
+# Published ABVs as served, each with the spec it was computed from (a figure means nothing
+# without its recipe). Bar Assistant's open data (github.com/bar-assistant/data, commit
+# 73bbd36, data/cocktails/<slug>/data.json: "abv", ingredients in ml with their strengths,
+# "method"; most recipes cite iba-world.com) dilutes by a flat share per method (its
+# data/base_methods.json: shake 25 %, stir 20 %, build 10 %, blend 25 %), as barapp does.
+# Where its figure and barapp's differ by more than 2 points the cause is a bottle or a
+# unit, not the estimate, so those are left out, and named: Old Fashioned and Gin Gimlet
+# (it counts no volume for a "splash", barapp 15 ml), Manhattan and Whiskey Sour (its rye
+# and bourbon at 40 %, the base's at 45 %), Sazerac and Tuxedo (its absinthe at 40 %, the
+# base's 68 %), Bramble (its crème de mûre at 42.3 %, the base's 16 %), Daiquiri, Mojito,
+# Mint Julep and Caipirinha (it counts no volume for sugar, lime wedges or a soda top).
 # fmt: off
-DIFFORDS: list[tuple[str, list[dict[str, Any]], float]] = [
-    ("Daiquiri (Difford's recipe), /cocktails/recipe/611", [i("Light white rum", 50, "ml"), i("Lime juice", 15, "ml"), i("Rich sugar syrup", 10, "ml"), i("Chilled water", 10, "ml")], 19.0),
-    ("Sidecar, /cocktails/recipe/4791", [i("Cognac", 45, "ml"), i("Triple sec", 30, "ml"), i("Lemon juice", 15, "ml"), i("Chilled water", 10, "ml")], 24.19),
-    ("Sidecar (Difford's spec), /cocktails/recipe/1773", [i("Cognac", 45, "ml"), i("Cointreau", 22.5, "ml"), i("Lemon juice", 15, "ml"), i("Rich sugar syrup", 5, "ml"), i("Chilled water", 7.5, "ml"), i("Saline solution", 4, "drops")], 20.87),
-]
+S, T, B, L = Method.SHAKEN, Method.STIRRED, Method.BUILT, Method.BLENDED
+BAR_ASSISTANT: dict[str, tuple[list[dict[str, Any]], Method, float]] = {
+    "Negroni": ([i("Gin", 30, "ml"), i("Campari", 30, "ml"), i("Sweet Vermouth", 30, "ml")], B, 25.15),
+    "Margarita": ([i("Tequila Blanco", 60, "ml"), i("Triple Sec", 22.5, "ml"), i("Lime juice", 22.5, "ml"), i("Agave Syrup", 1, "barspoon")], S, 25.14),
+    "Dry Martini": ([i("Gin", 60, "ml"), i("Dry Vermouth", 30, "ml"), i("Orange bitters", 2, "dashes")], T, 27.17),
+    "Sidecar": ([i("Cognac", 50, "ml"), i("Triple Sec", 20, "ml"), i("Lemon juice", 20, "ml")], S, 24.89),
+    "Mai Tai": ([i("Gold Rum", 30, "ml"), i("Rhum agricole", 30, "ml"), i("Orange Curaçao", 15, "ml"), i("Orgeat Syrup", 15, "ml"), i("Lime juice", 30, "ml"), i("Simple Syrup", 7.5, "ml")], S, 18.82),
+    "Cosmopolitan": ([i("Vodka", 40, "ml"), i("Cointreau", 15, "ml"), i("Lime juice", 15, "ml"), i("Cranberry juice", 30, "ml")], S, 17.6),
+    "French 75": ([i("Gin", 30, "ml"), i("Lemon juice", 15, "ml"), i("Simple Syrup", 15, "ml"), i("Champagne", 60, "ml")], S, 12.8),
+    "Aviation": ([i("Gin", 45, "ml"), i("Maraschino", 15, "ml"), i("Lemon juice", 15, "ml"), i("Crème de Violette", 1, "barspoon")], S, 24.32),
+    "Last Word": ([i("Gin", 22.5, "ml"), i("Green Chartreuse", 22.5, "ml"), i("Maraschino", 22.5, "ml"), i("Lime juice", 22.5, "ml")], S, 25.4),
+    "Boulevardier": ([i("Bourbon Whiskey", 45, "ml"), i("Campari", 30, "ml"), i("Sweet Vermouth", 30, "ml")], T, 24.52),
+    "Bee's Knees": ([i("Gin", 60, "ml"), i("Honey Syrup", 15, "ml"), i("Lemon juice", 22.5, "ml"), i("Orange juice", 22.5, "ml")], S, 16.0),
+    "John Collins": ([i("Gin", 60, "ml"), i("Lemon juice", 30, "ml"), i("Simple Syrup", 15, "ml"), i("Club soda", 60, "ml")], S, 11.64),
+    "Vieux Carré": ([i("Rye whiskey", 30, "ml"), i("Cognac", 30, "ml"), i("Sweet Vermouth", 30, "ml"), i("Bénédictine", 1, "teaspoon"), i("Peychauds Bitters", 2, "dashes")], T, 27.25),
+    "Pisco Sour": ([i("Pisco", 60, "ml"), i("Lemon juice", 30, "ml"), i("Simple Syrup", 20, "ml"), i("Egg White", 1, "drops")], S, 17.45),
+    "Moscow Mule": ([i("Vodka", 45, "ml"), i("Ginger ale", 120, "ml"), i("Lime juice", 10, "ml")], B, 9.35),
+    "Dark 'n' Stormy": ([i("Dark Rum", 60, "ml"), i("Ginger ale", 100, "ml"), i("Lime juice", 15, "ml")], B, 12.47),
+    "Bloody Mary": ([i("Vodka", 45, "ml"), i("Tomato juice", 90, "ml"), i("Lemon juice", 15, "ml"), i("Worcestershire Sauce", 2, "dashes"), i("Tabasco", 1, "dash"), i("Pepper", 1, "pinch"), i("Salt", 1, "pinch")], B, 10.78),
+    "Piña Colada": ([i("White Rum", 50, "ml"), i("Coconut Cream", 30, "ml"), i("Pineapple juice", 50, "ml")], L, 12.31),
+    "Clover Club": ([i("Gin", 45, "ml"), i("Raspberry Syrup", 15, "ml"), i("Lemon juice", 15, "ml"), i("Egg White", 1, "drops"), i("Dry Vermouth", 15, "ml")], S, 18.4),
+    "Corpse Reviver #2": ([i("Gin", 30, "ml"), i("Cointreau", 30, "ml"), i("Lillet Blanc", 30, "ml"), i("Lemon juice", 30, "ml"), i("Absinthe", 1, "dash")], S, 19.46),
+    "Hanky Panky": ([i("Gin", 45, "ml"), i("Sweet Vermouth", 45, "ml"), i("Fernet Branca", 7.5, "ml")], T, 24.81),
+    "Brandy Crusta": ([i("Brandy", 52, "ml"), i("Maraschino", 7, "ml"), i("Orange Curaçao", 1, "barspoon"), i("Lemon juice", 15, "ml"), i("Simple Syrup", 1, "barspoon"), i("Angostura aromatic bitters", 2, "dashes")], T, 26.13),
+    "Mary Pickford": ([i("White Rum", 45, "ml"), i("Pineapple juice", 45, "ml"), i("Maraschino", 7.5, "ml"), i("Grenadine Syrup", 5, "ml")], S, 15.92),
+    "Paper Plane": ([i("Bourbon Whiskey", 30, "ml"), i("Amaro Nonino", 30, "ml"), i("Aperol", 30, "ml"), i("Lemon juice", 30, "ml")], S, 17.2),
+    "Penicillin": ([i("Scotch whiskey", 60, "ml"), i("Islay Scotch Whiskey", 7.5, "ml"), i("Lemon juice", 22.5, "ml"), i("Honey Syrup", 22.5, "ml"), i("Ginger", 2, "slices")], S, 19.2),
+    "Aperol Spritz": ([i("Prosecco", 90, "ml"), i("Aperol", 60, "ml"), i("Club soda", 30, "ml")], B, 8.33),
+}
+# Difford's Guide (diffordsguide.com, "Alcohol content" of each recipe page; it writes chilled
+# water into the recipe and counts melt by method on top).
+DIFFORDS: dict[str, tuple[list[dict[str, Any]], Method, float]] = {
+    "Daiquiri (Difford's recipe), /cocktails/recipe/611": ([i("Light white rum", 50, "ml"), i("Lime juice", 15, "ml"), i("Rich sugar syrup", 10, "ml"), i("Chilled water", 10, "ml")], S, 19.0),
+    "Sidecar, /cocktails/recipe/4791": ([i("Cognac", 45, "ml"), i("Triple sec", 30, "ml"), i("Lemon juice", 15, "ml"), i("Chilled water", 10, "ml")], S, 24.19),
+    "Sidecar (Difford's spec), /cocktails/recipe/1773": ([i("Cognac", 45, "ml"), i("Cointreau", 22.5, "ml"), i("Lemon juice", 15, "ml"), i("Rich sugar syrup", 5, "ml"), i("Chilled water", 7.5, "ml"), i("Saline solution", 4, "drops")], S, 20.87),
+}
 # fmt: on
+PUBLISHED = {**BAR_ASSISTANT, **DIFFORDS}
 
 
-@pytest.mark.parametrize(("source", "ingredients", "published"), DIFFORDS)
-def test_published_figures_differ_only_by_the_dilution_model(
-    source: str, ingredients: list[dict[str, Any]], published: float
-) -> None:
-    neat = estimate(ingredients, method=Method.NONE)
-    alcohol_ml = neat.alcohol_g / ETHANOL_G_PER_ML
-    assert abs(100 * alcohol_ml / (neat.volume_ml * 1.25) - published) <= 2.0, source
-    shaken = estimate(ingredients, method=Method.SHAKEN).abv
-    assert shaken is not None and 2.0 <= published - shaken <= 6.0, (source, shaken)
+def test_twenty_classics_have_a_published_figure() -> None:
+    assert len(BAR_ASSISTANT) >= 20
+
+
+@pytest.mark.parametrize("name", list(PUBLISHED))
+def test_estimates_are_within_two_points_of_published_figures(name: str) -> None:
+    ingredients, method, published = PUBLISHED[name]
+    strength = estimate(ingredients, method=method)
+    assert strength.unknown == (), name  # every ingredient is known: nothing guessed
+    assert strength.abv is not None
+    assert abs(strength.abv - published) <= 2.0, (name, strength.abv, published)
 
 
 # Alcohol per serve as Diageo Bar Academy publishes it (diageobaracademy.com recipe pages): it
@@ -154,15 +195,14 @@ def test_alcohol_per_serve_matches_published_grams(
     assert strength.alcohol_g == pytest.approx(grams, rel=0.10), source
 
 
-def test_arnolds_fits() -> None:
-    # Liquid Intelligence's fits: dilution (share of the starting volume) by starting ABV.
-    assert dilution(Method.SHAKEN, 25) == pytest.approx(1.742 * 0.25 - 1.567 * 0.0625 + 0.203)
-    assert dilution(Method.STIRRED, 40) == pytest.approx(1.246 * 0.4 - 1.21 * 0.16 + 0.145)
-    assert dilution(Method.SHAKEN, 20) > dilution(Method.STIRRED, 20)
-    assert dilution(Method.BUILT, 30) == 0.20
-    assert dilution(Method.BLENDED, 30) == 0.60
-    assert dilution(Method.TOPPED, 30) == dilution(Method.NONE, 30) == 0.0
-    assert dilution(Method.SHAKEN, -5) == dilution(Method.SHAKEN, 0)  # clamped
+def test_dilution_by_method() -> None:
+    # The published convention: a share of the starting volume, by method only.
+    assert dilution(Method.SHAKEN) == 0.25
+    assert dilution(Method.STIRRED) == 0.20
+    assert dilution(Method.SHAKEN) > dilution(Method.STIRRED) > dilution(Method.BUILT)
+    assert dilution(Method.BUILT) == 0.10
+    assert dilution(Method.BLENDED) == 0.25
+    assert dilution(Method.TOPPED) == dilution(Method.NONE) == 0.0
 
 
 @pytest.mark.parametrize(

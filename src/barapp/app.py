@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = db.make_engine(settings)
     db.use_engine(engine)
+    derived.keep_in_step()
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     bar_settings = BarSettings(settings)
 

@@ -29,6 +29,7 @@ def _fail(message: str, code: int = 2) -> None:
 async def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     engine = db.make_engine(settings)
     db.use_engine(engine)
+    derived.keep_in_step()
     await db.start(engine)
     try:
         return await work()

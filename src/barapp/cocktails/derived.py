@@ -3,9 +3,11 @@ cards: its strength, its allergens and the keys of its ingredients ("makeable no
 
 None of it is in the cocktail document (it is computed, never stored as truth). Every writer
 gets it from `model.to_row` (import, a wish's save, a bartender's edit). It depends on the
-knowledge base and the strength estimate only, never on the shelf (a recipe's keys are the
-base's, `knowledge.key_of`): toggling a bottle changes nothing here, the gallery compares the
-keys with the stock when it reads. When a new barapp ships another base or estimate, `VERSION`
+knowledge base and the strength estimate, and of the shelf only on the allergens a bartender
+gave the bar's own items (`stock.own_allergens`; when they change, the drinks holding those
+items are derived again: `rederive_holding`). A recipe's keys are the base's
+(`knowledge.key_of`): toggling a bottle changes nothing here, the gallery compares the keys
+with the stock when it reads. When a new barapp ships another base or estimate, `VERSION`
 changes and `rederive()` (run by `barapp migrate`, and by `barapp serve` on SQLite) brings the
 older rows up to date, in batches.
 """
@@ -13,6 +15,7 @@ older rows up to date, in batches.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,9 +26,12 @@ from typing import Any
 import msgspec
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
+from piccolo.columns.combination import WhereRaw
+from piccolo.engine.sqlite import SQLiteEngine
 
 from barapp.shelf import allergens as allergen_text
-from barapp.shelf import knowledge, strength
+from barapp.shelf import knowledge, stock, strength
+from barapp.shelf.allergens import NONE_OWN, Own
 from barapp.shelf.knowledge import Allergen
 from barapp.store import db
 from barapp.store.recipe import Ingredient
@@ -80,15 +86,13 @@ def keys_of(ingredients: Iterable[Mapping[str, Any]]) -> list[str]:
     return sorted(keys - knowledge.ALWAYS_THERE)
 
 
-def allergens_of(ingredients: Iterable[Mapping[str, Any]], garnish: str = "") -> int:
-    """The allergen bits of the ingredients and the garnish the base knows (a garnish is in
-    the glass: it counts)."""
-    mask = 0
-    for text in [*(str(i.get("name", "")) for i in ingredients), garnish]:
-        known = knowledge.match(text) if text else None
-        for allergen in known.allergens if known else ():
-            mask |= ALLERGEN_BITS[allergen]
-    return mask
+def allergens_of(
+    ingredients: Iterable[Mapping[str, Any]], garnish: str = "", own: Own = NONE_OWN
+) -> int:
+    """The allergen bits of the ingredients and the garnish (a garnish is in the glass: it
+    counts) that the base knows, or the bar gave its own items (`own`)."""
+    names = [*(str(i.get("name", "")) for i in ingredients), garnish]
+    return mask_of(allergen_text.of_recipe(names, own))
 
 
 def mask_of(allergens: Iterable[Allergen]) -> int:
@@ -103,9 +107,13 @@ def allergens_in(mask: int) -> list[Allergen]:
 
 
 def derive(
-    ingredients: Sequence[Any], steps: Sequence[str], alcoholic: bool, garnish: str
+    ingredients: Sequence[Any],
+    steps: Sequence[str],
+    alcoholic: bool,
+    garnish: str,
+    own: Own = NONE_OWN,
 ) -> dict[str, Any]:
-    """The derived columns of a recipe."""
+    """The derived columns of a recipe; `own`: the allergens of the bar's own items."""
     items = _as_dicts(ingredients)
     estimate = strength.estimate(items, list(steps))
     abv = estimate.abv
@@ -123,20 +131,48 @@ def derive(
         "alcohol_g": round(alcohol_g, 2) if alcohol_g is not None else None,
         "strength_unknown": unknown,
         # What the steps and notes add in passing ("dry shake with an egg white") counts too.
-        "allergen_mask": allergens_of(items, garnish)
+        "allergen_mask": allergens_of(items, garnish, own)
         | mask_of(allergen_text.mentioned([*steps, *(str(i.get("note", "")) for i in items)])),
         "ingredient_keys": keys_of(items),
         "derived_version": version(),
     }
 
 
-def derive_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    return derive(row["ingredients"], row["steps"], row["alcoholic"], row["garnish"])
+def derive_row(row: Mapping[str, Any], own: Own = NONE_OWN) -> dict[str, Any]:
+    return derive(row["ingredients"], row["steps"], row["alcoholic"], row["garnish"], own)
 
 
-async def rederive(batch: int = BATCH) -> int:
-    """Rows derived by another version of barapp derived again; returns how many. Safe to run
-    in several processes at once (each row's values are the same whoever writes them)."""
+def _holding(keys: frozenset[str]) -> WhereRaw:
+    """Rows with one of `keys` among their ingredients' keys."""
+    wanted = json.dumps(sorted(keys))
+    if isinstance(db.current_engine(), SQLiteEngine):
+        return WhereRaw(
+            "EXISTS (SELECT 1 FROM json_each(ingredient_keys) "
+            "WHERE value IN (SELECT value FROM json_each({})))",
+            wanted,
+        )
+    return WhereRaw(
+        "ingredient_keys::jsonb ?| ARRAY(SELECT jsonb_array_elements_text({}::jsonb))", wanted
+    )
+
+
+async def rederive_holding(keys: frozenset[str]) -> int:
+    """The drinks holding one of the bar's own items `keys` derived again: a bartender changed
+    those items' allergens (`stock.when_own_allergens_change`). Returns how many."""
+    return await rederive(holding=keys)
+
+
+def keep_in_step() -> None:
+    """Listen to the shelf: the wiring calls it (`create_app`, the CLI), since shelf/ may not
+    import this package."""
+    stock.when_own_allergens_change("cocktails", rederive_holding)
+
+
+async def rederive(batch: int = BATCH, holding: frozenset[str] | None = None) -> int:
+    """Rows derived by another version of barapp derived again (or, with `holding`, the rows
+    holding one of those keys); returns how many. Safe to run in several processes at once
+    (each row's values are the same whoever writes them)."""
+    own = await stock.own_allergens()
     done = 0
     after: Any = None
     while True:
@@ -147,7 +183,7 @@ async def rederive(batch: int = BATCH) -> int:
             Cocktail.steps,
             Cocktail.alcoholic,
             Cocktail.garnish,
-        ).where(Cocktail.derived_version != version())
+        ).where(Cocktail.derived_version != version() if holding is None else _holding(holding))
         if after is not None:
             select = select.where(Cocktail.id > after)
         rows = await select.order_by(Cocktail.id).limit(batch).output(load_json=True)
@@ -155,7 +191,7 @@ async def rederive(batch: int = BATCH) -> int:
             return done
         async with db.write_transaction():
             for row in rows:
-                values: dict[Any, Any] = derive_row(row)
+                values: dict[Any, Any] = derive_row(row, own)
                 await Cocktail.update(values).where(Cocktail.id == row["id"])
         after = rows[-1]["id"]
         done += len(rows)

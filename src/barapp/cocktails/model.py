@@ -15,6 +15,7 @@ import msgspec
 from msgspec import Meta
 
 from barapp.cocktails import derived
+from barapp.shelf.allergens import NONE_OWN, Own
 from barapp.store.recipe import Recipe, Text2000
 from barapp.store.statuses import ImageStatus, PictureReason, Visibility
 
@@ -155,9 +156,10 @@ def flatten(value: msgspec.Struct, prefix: str = "") -> dict[str, Any]:
     return columns
 
 
-def to_row(record: CocktailRecord) -> dict[str, Any]:
+def to_row(record: CocktailRecord, own: Own = NONE_OWN) -> dict[str, Any]:
     """Column values for a `Cocktail` row (id, slug and created_at are settled by the caller),
-    with the derived search and shelf columns (`derived.py`)."""
+    with the derived search and shelf columns (`derived.py`; `own`: the allergens of the bar's
+    own items, `stock.own_allergens()`)."""
     row = flatten(record)
     for key in ("id", "slug", "created_at"):
         del row[key]
@@ -165,7 +167,9 @@ def to_row(record: CocktailRecord) -> dict[str, Any]:
     row["sort_name"] = fold(record.name)[:200]
     # What the knowledge base says of it (strength, allergens, ingredient keys): every writer
     # of a row comes through here.
-    row.update(derived.derive(record.ingredients, record.steps, record.alcoholic, record.garnish))
+    row.update(
+        derived.derive(record.ingredients, record.steps, record.alcoholic, record.garnish, own)
+    )
     return row
 
 

@@ -27,6 +27,8 @@ from barapp.cocktails.model import (
     slugify,
     to_row,
 )
+from barapp.shelf import stock
+from barapp.shelf.allergens import Own
 from barapp.store import db
 from barapp.store.tables import Cocktail
 
@@ -108,13 +110,14 @@ async def import_records(records: list[CocktailRecord]) -> ImportSummary:
 
 async def import_entries(entries: list[Entry]) -> ImportSummary:
     summary = ImportSummary()
+    own = await stock.own_allergens()
     async with db.write_transaction():
         for entry in entries:
-            await _upsert(entry, summary)
+            await _upsert(entry, summary, own)
     return summary
 
 
-async def _upsert(entry: Entry, summary: ImportSummary) -> None:
+async def _upsert(entry: Entry, summary: ImportSummary, own: Own) -> None:
     record = entry.record
     slug = _slug_of(record)
     by_id = (
@@ -128,7 +131,7 @@ async def _upsert(entry: Entry, summary: ImportSummary) -> None:
             f"{entry.label}: its id belongs to cocktail "
             f"{by_id['slug']!r} but its slug {slug!r} to another cocktail"
         )
-    values: dict[Any, Any] = to_row(record)
+    values: dict[Any, Any] = to_row(record, own)
     if record.created_at:
         values["created_at"] = record.created_at
     target = by_id or by_slug

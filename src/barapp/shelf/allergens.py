@@ -5,10 +5,15 @@ from its ingredients' names."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 
-from barapp.shelf.knowledge import Allergen, base, match, normal
+from barapp.shelf.knowledge import Allergen, base, key_of, match, normal
+
+# The allergens a bartender gave the bar's own items, by the key a recipe's ingredient of that
+# name has (`stock.own_allergens`).
+Own = Mapping[str, frozenset[Allergen]]
+NONE_OWN: Own = {}
 
 
 def N_(message: str) -> str:
@@ -37,14 +42,19 @@ ICONS: dict[Allergen, str] = {
 }
 
 
-def of_recipe(names: Iterable[str]) -> frozenset[Allergen]:
+def of_recipe(names: Iterable[str], own: Own = NONE_OWN) -> frozenset[Allergen]:
     """The allergens of a recipe's ingredients, by their names as written (read with
-    `match()`); a name the base does not know brings none it could name."""
+    `match()`), and those the bar gave its own items of these names; a name neither knows
+    brings none it could name."""
     found: set[Allergen] = set()
     for name in names:
+        if not name:
+            continue
         known = match(str(name))
         if known is not None:
             found |= known.allergens
+        elif own:
+            found |= own.get(key_of(str(name)), frozenset())
     return frozenset(found)
 
 

@@ -8,10 +8,11 @@ still reads as something. A custom item's facts are its row's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from barapp.shelf.allergens import Own
 from barapp.shelf.knowledge import CUSTOM, Allergen, Category, Known, base, normal
 from barapp.store import db
 from barapp.store.tables import ShelfItem
@@ -93,6 +94,56 @@ async def get(key: str) -> Item | None:
     return _item(row) if row else None
 
 
+def own_of(items: Iterable[Item]) -> dict[str, frozenset[Allergen]]:
+    """The allergens of the bar's own items, by the keys a recipe's ingredient reads as for
+    each of their names ("Orgeat maison" is the French name of "House orgeat")."""
+    own: dict[str, frozenset[Allergen]] = {}
+    for item in items:
+        if item.custom and item.allergens:
+            for name in {item.name_en, item.name_fr}:
+                if name:
+                    own[custom_key(name)] = own.get(custom_key(name), frozenset()) | item.allergens
+            own[item.key] = own.get(item.key, frozenset()) | item.allergens
+    return own
+
+
+async def own_allergens() -> Own:
+    """`own_of` the bar's own items, in stock or not (a drink holds its allergens whatever the
+    stock): one query of the custom rows."""
+    rows = (
+        await ShelfItem.select().where(ShelfItem.custom == True).output(load_json=True)  # noqa: E712
+    )
+    return own_of(_item(row) for row in rows)
+
+
+# Facts derived from the bar's own items' allergens are kept elsewhere (a cocktail's allergen
+# column, cocktails/derived.py). shelf/ depends on no other feature, so whoever keeps them
+# registers here (the wiring does, app.py and the CLI) and is told, after each write, the keys
+# whose allergens may have changed.
+OwnChanged = Callable[[frozenset[str]], Awaitable[object]]
+_listeners: dict[str, OwnChanged] = {}
+
+
+def when_own_allergens_change(name: str, listener: OwnChanged) -> None:
+    """Register `listener` (once by name: the app is built many times in a process)."""
+    _listeners[name] = listener
+
+
+async def _tell(keys: Iterable[str]) -> None:
+    changed = frozenset(keys)
+    if changed:
+        for listener in list(_listeners.values()):
+            await listener(changed)
+
+
+def _own_keys(item: Custom | Item) -> set[str]:
+    return (
+        {custom_key(n) for n in (item.name, item.name_fr) if n}
+        if isinstance(item, Custom)
+        else {custom_key(n) for n in (item.name_en, item.name_fr) if n} | {item.key}
+    )
+
+
 def custom_key(name: str) -> str:
     """A custom item's key: the one `knowledge.key_of` gives a recipe's ingredient of that
     name, so that a drink asking for "House orgeat" finds the bar's own "house orgeat"."""
@@ -171,7 +222,10 @@ async def _put_known(stock: dict[str, bool]) -> tuple[int, int]:
 
 async def put_custom(item: Custom) -> bool:
     """Add a custom item, or replace the facts of the one with its key. True when added."""
-    return await db.write(lambda: _put_custom(item))
+    before = await get(item.key)
+    added = await db.write(lambda: _put_custom(item))
+    await _tell(_own_keys(item) | (_own_keys(before) if before else set()))
+    return added
 
 
 async def _put_custom(item: Custom) -> bool:
@@ -195,13 +249,20 @@ async def set_in_stock(key: str, in_stock: bool) -> Item | None:
 
 
 async def remove(key: str) -> None:
+    before = await get(key)
     await db.write(lambda: ShelfItem.delete().where(ShelfItem.key == key))
+    if before is not None and before.custom:
+        await _tell(_own_keys(before))
 
 
-async def write_all(known: dict[str, bool], customs: Iterable[Custom], only: bool) -> None:
+async def write_all(known: dict[str, bool], customs: Iterable[Custom], only: bool) -> set[str]:
     """Inside a `db.write` (the import's one transaction): the base's items and the custom
-    ones put as given, and with `only` every other item removed."""
+    ones put as given, and with `only` every other item removed. Returns the keys whose own
+    allergens may have changed, for `told` once the transaction is over."""
     customs = list(customs)
+    before = [item for item in await items() if item.custom]
+    changed = {key for item in customs for key in _own_keys(item)}
+    changed |= {key for item in before for key in _own_keys(item)}
     await _put_known(known)
     for item in customs:
         await _put_custom(item)
@@ -211,3 +272,9 @@ async def write_all(known: dict[str, bool], customs: Iterable[Custom], only: boo
             await ShelfItem.delete().where(ShelfItem.key.not_in(kept))
         else:
             await ShelfItem.delete(force=True)
+    return changed
+
+
+async def told(keys: Iterable[str]) -> None:
+    """After a `write_all`: those who keep facts of the bar's own items are told."""
+    await _tell(keys)

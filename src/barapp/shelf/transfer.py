@@ -148,11 +148,12 @@ def _key_of(entry: ShelfEntry, label: str) -> str:
 
 
 async def import_file(shelf: ShelfFile, only: bool = False) -> None:
-    async def work() -> None:
-        await stock.write_all(shelf.known, shelf.customs, only)
+    async def work() -> set[str]:
+        changed = await stock.write_all(shelf.known, shelf.customs, only)
         await mark_seeded()
+        return changed
 
-    await db.write(work)
+    await stock.told(await db.write(work))
 
 
 async def import_text(data: str | bytes, only: bool = False) -> ShelfFile:

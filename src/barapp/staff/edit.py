@@ -21,6 +21,7 @@ from piccolo.columns import Column
 from barapp.cocktails.access import cocktail_for
 from barapp.cocktails.derived import DERIVED_COLUMNS
 from barapp.cocktails.model import InvalidRecord, parse_record, to_row
+from barapp.shelf import stock
 from barapp.store import db
 from barapp.store.recipe import Ingredient, Music, Recipe, fields
 from barapp.store.tables import Cocktail
@@ -295,7 +296,7 @@ async def edit_save(
         # Something the form's own checks did not foresee: at its field, in words.
         unforeseen = i18n.translations(lang).gettext("This value is not accepted.")
         return _edit_page(request, cocktail, form, 400, {_error_key(str(exc)): unforeseen})
-    row = to_row(record)
+    row = to_row(record, await stock.own_allergens())
     values: dict[Column | str, Any] = {name: row[name] for name in EDITABLE}
     await db.write(lambda: Cocktail.update(values).where(Cocktail.id == cocktail["id"]))
     return Redirect(f"/cocktails/{cocktail['id']}", status_code=303)

@@ -166,7 +166,7 @@ def _avoided(answer: Any, shelf: Shelf) -> str:
         return ""
     names = [*(i.name for i in answer.ingredients), answer.garnish]
     texts = [*answer.steps, *(i.note for i in answer.ingredients)]
-    held = allergens.of_recipe(names) | allergens.mentioned(texts)
+    held = allergens.of_recipe(names, shelf.own) | allergens.mentioned(texts)
     return ", ".join(a.value for a in shelf.avoid if a in held)
 
 

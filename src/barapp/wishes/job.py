@@ -184,10 +184,12 @@ class Jobs:
         self, gen_id: str, lang: str, avoid: tuple[Allergen, ...]
     ) -> shelf_schema.Shelf:
         """What the bar's shelf offers this wish, by the bar's shelf mode (free mode reads
-        nothing)."""
+        nothing but the allergens of the bar's own items, and those only when asked)."""
         mode = self.bar().shelf_mode
         items = await stock.in_stock() if mode in ("prefer", "strict") else []
-        shelf = shelf_schema.offer(mode, items, lang, avoid)
+        # The bar's own items' allergens, for the answer check of a guest who ticked some.
+        own = await stock.own_allergens() if avoid else {}
+        shelf = shelf_schema.offer(mode, items, lang, avoid, own)
         if shelf.fallback:
             log.warning("wish %s in free mode: %s", gen_id, shelf.fallback)
         return shelf
@@ -229,7 +231,7 @@ class Jobs:
                 "language": lang,
             }
         )
-        values: dict[Any, Any] = to_row(record)
+        values: dict[Any, Any] = to_row(record, await stock.own_allergens())
         if self.bar().premoderation:
             # The gallery shows it once a bartender approves.
             values["visibility"] = Visibility.PENDING

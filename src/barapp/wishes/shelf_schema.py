@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from barapp.shelf.allergens import NONE_OWN, Own
 from barapp.shelf.knowledge import ALWAYS_THERE, Allergen, Category, base
 from barapp.shelf.stock import Item
 from barapp.wishes import prompt
@@ -56,6 +57,8 @@ class Shelf:
     """The allergens the guest ticked, in `Allergen`'s order."""
     fallback: str = ""
     """Why the bar's strict mode could not be applied (for the bartenders' log), or ""."""
+    own: Own = field(default_factory=dict)
+    """The allergens of the bar's own items (when the guest ticked some: the answer check)."""
 
 
 def allergens_of(values: Iterable[str]) -> tuple[Allergen, ...]:
@@ -73,7 +76,13 @@ def _always_there(lang: str) -> list[str]:
     return [known[key].name(lang) if key in known else key for key in sorted(ALWAYS_THERE)]
 
 
-def offer(mode: str, items: Sequence[Item], lang: str, avoid: Sequence[Allergen] = ()) -> Shelf:
+def offer(
+    mode: str,
+    items: Sequence[Item],
+    lang: str,
+    avoid: Sequence[Allergen] = (),
+    own: Own = NONE_OWN,
+) -> Shelf:
     """What the shelf offers a wish in `lang`, for the bar's `mode`, from the items in stock.
     Strict mode with nothing on the shelf this wish may have (an empty shelf, or every item
     holding an allergen the guest ticked) falls back to free mode, the allergens still named
@@ -86,18 +95,19 @@ def offer(mode: str, items: Sequence[Item], lang: str, avoid: Sequence[Allergen]
     ]
     names = _unique(item.name(lang) for item in usable)
     if mode == "prefer":
-        return Shelf("prefer", names, avoid=tuple(avoid))
+        return Shelf("prefer", names, avoid=tuple(avoid), own=own)
     if mode != "strict":
-        return Shelf("free", avoid=tuple(avoid))
+        return Shelf("free", avoid=tuple(avoid), own=own)
     if not names:
         why = "nothing in stock" if not items else "nothing in stock without " + ", ".join(avoid)
-        return Shelf("free", avoid=tuple(avoid), fallback=f"strict shelf mode: {why}")
+        return Shelf("free", avoid=tuple(avoid), fallback=f"strict shelf mode: {why}", own=own)
     garnishes = _unique(item.name(lang) for item in usable if item.category in GARNISHES)
     return Shelf(
         "strict",
         _unique([*names, *_always_there(lang)]),
         (*garnishes, NO_GARNISH),
         tuple(avoid),
+        own=own,
     )
 
 
