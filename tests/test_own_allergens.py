@@ -4,6 +4,7 @@ them reaches the drinks already saved. On both engines."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -134,3 +135,15 @@ def test_the_answer_check_refuses_an_own_item_holding_a_ticked_allergen() -> Non
     assert attempts._avoided(recipe("Gin", "Lime juice"), shelf) == ""
     milk_only = shelf_schema.offer("free", [], "en", (Allergen.MILK,), own)
     assert attempts._avoided(recipe("Marie's cordial"), milk_only) == ""
+
+
+async def test_a_shelf_import_reaches_saved_drinks(database: Any) -> None:
+    from barapp.shelf import transfer
+
+    derived.keep_in_step()
+    await add_cocktails(cocktail_doc("Cordial Sour", ingredients=[ingredient("Marie's cordial")]))
+    item = {"name_en": "Marie's cordial", "custom": True, "allergens": ["soy"], "in_stock": True}
+    await transfer.import_text(json.dumps([item]))
+    assert await mask_of("Cordial Sour") == derived.ALLERGEN_BITS[Allergen.SOY]
+    await transfer.import_text(json.dumps([]), only=True)  # --replace with nothing: gone
+    assert await mask_of("Cordial Sour") == 0
