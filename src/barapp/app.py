@@ -39,11 +39,11 @@ from barapp.web.cleaning import CleanQueryString
 from barapp.web.dependencies import DEPENDENCIES, from_state
 from barapp.web.drafts import Drafts
 from barapp.web.errors import error_page
+from barapp.web.eventlog import MemoryEventLog
 from barapp.web.head import HeadAsGet
 from barapp.web.security_headers import SecurityHeaders
 from barapp.wishes import llm
 from barapp.wishes import routes as wish_routes
-from barapp.wishes.eventlog import MemoryEventLog
 from barapp.wishes.job import Jobs
 from barapp.wishes.records import interrupt_orphaned_wishes
 

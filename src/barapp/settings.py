@@ -136,6 +136,12 @@ class Settings:
     """Key that signs cookies. Leave empty on the embedded default: one is generated and kept in
     the data folder. Required with PostgreSQL (all app processes must share it)."""
 
+    public_url: str = ""
+    """The address guests' phones reach the bar at, e.g. `https://bar.example` or
+    `http://192.168.1.20:8000` (the tablet's `localhost` is no use to a phone). Cocktail pages
+    show a QR code to their public page built from it, and shared links (Open Graph) use it;
+    empty hides the QR codes, and the settings page says why."""
+
     barapp_https: bool = False
     """`true` when guests reach the bar over HTTPS (a proxy in front ends TLS): browsers are told
     to always use HTTPS (Strict-Transport-Security). Requests a trusted proxy (TRUSTED_PROXIES)
@@ -294,6 +300,11 @@ def _check(settings: Settings) -> None:
         raise SettingsError(
             f"OLLAMA_DEFAULT_MODEL ({settings.ollama_default_model}) must be one of "
             f"OLLAMA_MODELS ({', '.join(settings.ollama_models)})"
+        )
+    public = urlsplit(settings.public_url)
+    if settings.public_url and (public.scheme not in ("http", "https") or not public.hostname):
+        raise SettingsError(
+            f"PUBLIC_URL must be an http(s):// address with a host, got {settings.public_url!r}"
         )
     for name in ("stability_api_host", "sd_webui_url", "openai_images_url"):
         url = getattr(settings, name)

@@ -98,6 +98,11 @@ class Cocktail(Table, RecipeColumns):  # type: ignore[misc]
     allergen_mask = Integer(default=0)
     ingredient_keys = JSON(default=[])
     derived_version = Varchar(length=16, default="")
+    # Guests' ratings (ratings/), kept on the row for the cards and the "Most loved" sort:
+    # the votes, their sum of stars, and the sort key (`ratings.loved.score`; 0 with no vote).
+    rating_count = Integer(default=0)
+    rating_sum = Integer(default=0)
+    loved_key = DoublePrecision(default=0.0)
 
     @classmethod
     def get_readable(cls) -> Readable:
@@ -192,6 +197,18 @@ class ShelfItem(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class Rating(Table):
+    """A guest's vote for a drink (ratings/): 1 to 5 stars, one per guest session and drink,
+    changeable. The drink's row keeps the totals (`rating_count`, `rating_sum`, `loved_key`)."""
+
+    id = UUID(primary_key=True, default=UUID4())
+    cocktail = ForeignKey(references=Cocktail, on_delete=OnDelete.cascade)
+    guest = Varchar(length=64)  # the guest session's id (web/sessions.py)
+    stars = Integer()
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 class Lease(Table):
     """A running barapp process's claim on the wishes and pictures it works on (their `owner`
     columns), renewed while it lives (store/leases.py)."""
@@ -209,4 +226,5 @@ TABLES: list[type[Table]] = [
     BarSetting,
     Lease,
     ShelfItem,
+    Rating,
 ]

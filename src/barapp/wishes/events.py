@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from barapp.wishes.eventlog import EventLog
+from barapp.web.eventlog import EventLog
 from barapp.wishes.jsonstream import StringDelta, ValueDone
 
 COALESCE_SECONDS = 0.03

@@ -28,10 +28,10 @@ from barapp.store.statuses import FailureReason as Reason
 from barapp.store.statuses import GenerationStatus as Status
 from barapp.store.statuses import ImageStatus, PictureReason, Visibility
 from barapp.store.tables import Cocktail, Generation
+from barapp.web.eventlog import EventLog
 from barapp.wishes import attempts, llm, records, shelf_schema
 from barapp.wishes.answer import Refusal
 from barapp.wishes.attempts import JobState, now
-from barapp.wishes.eventlog import EventLog
 from barapp.wishes.events import Emitter
 from barapp.wishes.queue import FairQueue
 

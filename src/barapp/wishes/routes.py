@@ -24,11 +24,11 @@ from barapp.store.bar_settings import Bar
 from barapp.store.statuses import GenerationStatus, Visibility
 from barapp.store.tables import Cocktail, Generation
 from barapp.web import drafts, sessions
+from barapp.web.eventlog import Entry
 from barapp.web.rendering import context, language_of, page, renderer
 from barapp.web.requests import Form, checked, client_ip
 from barapp.wishes import admission
 from barapp.wishes import events as ev
-from barapp.wishes.eventlog import Entry
 from barapp.wishes.job import Jobs
 from barapp.wishes.live import LiveRenderer
 from barapp.wishes.queue import QueueFull
