@@ -226,6 +226,30 @@ async def test_prefer_mode_lists_the_stock_in_the_prompt_and_leaves_the_schema(
     assert "The garnish is free." in system
 
 
+@pytest.mark.parametrize("wishing", ["prefer"], indirect=True)
+async def test_a_large_shelf_asks_ollama_for_a_context_that_holds_the_prompt(
+    wishing: tuple[Any, httpx.AsyncClient], fake: FakeOllama
+) -> None:
+    from barapp.wishes.llm import DEFAULT_CONTEXT
+
+    app, http = wishing
+    await stock()
+    await wish_with(http, "a gin sour")
+    await finished(app)
+    assert "num_ctx" not in fake.last_chat.body["options"]  # 15 bottles: the default holds it
+    await ShelfItem.delete(force=True)
+    await stock(tuple(list(base())[:300]), out=())  # about 6,000 characters of prompt
+    await wish_with(http, "a gin sour")
+    await finished(app)
+    body = fake.last_chat.body
+    prompt_characters = sum(len(m["content"]) for m in body["messages"])
+    context = body["options"]["num_ctx"]
+    # Room for the whole prompt (at 3 characters a token, fewer than any model's) and the
+    # answer, in a multiple of the default: every wish of this bar asks for the same size.
+    assert context >= prompt_characters // 3 + body["options"]["num_predict"]
+    assert context % DEFAULT_CONTEXT == 0 and context > DEFAULT_CONTEXT
+
+
 @pytest.mark.parametrize("wishing", ["strict"], indirect=True)
 async def test_a_french_page_gets_the_shelf_in_french(
     wishing: tuple[Any, httpx.AsyncClient], fake: FakeOllama, database: Settings

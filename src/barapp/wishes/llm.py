@@ -159,6 +159,25 @@ async def warm_up(settings: Settings) -> None:
     )
 
 
+# The smallest context an Ollama gives when none is asked (2048 tokens before Ollama 0.6,
+# 4096 since: asking a newer one for 4096 is asking for its default, no reload), and a
+# pessimistic count of characters per token for the prompts barapp writes (French, names).
+DEFAULT_CONTEXT = 2048
+CHARACTERS_PER_TOKEN = 3
+
+
+def context_for(messages: list[dict[str, str]], num_predict: int) -> dict[str, int]:
+    """`num_ctx` for a prompt too long for Ollama's default context, or nothing. Past it,
+    Ollama drops the prompt's start without a word (the system prompt, the shelf's list of a
+    large bar). The size is rounded up to a multiple of the default, so a bar's wishes ask for
+    the same one: a new `num_ctx` makes Ollama load the model again."""
+    prompt = sum(len(m.get("content", "")) for m in messages) // CHARACTERS_PER_TOKEN
+    needed = prompt + num_predict
+    if needed <= DEFAULT_CONTEXT:
+        return {}
+    return {"num_ctx": -(-needed // DEFAULT_CONTEXT) * DEFAULT_CONTEXT}
+
+
 async def stream_answer(
     connection: Ollama,
     model: str,
@@ -178,7 +197,11 @@ async def stream_answer(
             stream=True,
             format=schema,
             think=False,
-            options={"num_predict": settings.ollama_num_predict, **(sampling or {})},
+            options={
+                "num_predict": settings.ollama_num_predict,
+                **context_for(messages, settings.ollama_num_predict),
+                **(sampling or {}),
+            },
             keep_alive=settings.ollama_keep_alive,
         )
         # Before the first token the HTTP read timeout (model load) applies; after it, a
