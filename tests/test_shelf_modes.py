@@ -340,6 +340,33 @@ async def test_try_again_and_the_drafts_keep_the_allergen_boxes(
         assert 'name="no_soy" value="on" checked>' not in (await stale.get("/generate")).text
 
 
+@pytest.mark.parametrize("wishing", ["prefer"], indirect=True)
+async def test_a_bartender_sees_whats_missing_on_the_live_result_too(
+    wishing: tuple[Any, httpx.AsyncClient], fake: FakeOllama
+) -> None:
+    from barapp.staff import accounts
+    from tests.conftest import PASSWORD, log_in
+    from tests.test_generation import events_of
+
+    app, guest = wishing
+    await stock(("gin", "lime_juice"), out=())
+    drink = cocktail_document()
+    drink["ingredients"] = [
+        {"name": "Gin", "amount": 5, "unit": "cl", "note": ""},
+        {"name": "Green Chartreuse", "amount": 2, "unit": "cl", "note": ""},
+    ]
+    fake.set_scenario(Scenario(content=drink, grammar=True))
+    gen_id = await wish(guest, "a gin drink")
+    await finished(app)
+    await accounts.add("marie", PASSWORD)
+    async with app_client(app, base_url="http://t") as bartender:
+        assert (await log_in(bartender)).status_code == 303
+        (result,) = [e for e in await events_of(bartender, gen_id) if e["event"] == "result"]
+        assert "missing: Green Chartreuse" in result["data"]
+    (guests,) = [e for e in await events_of(guest, gen_id) if e["event"] == "result"]
+    assert "missing:" not in guests["data"]
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("size", ["tablet", "phone"])
 def test_the_allergen_boxes_fit_a_tablet_and_a_phone_in_french(

@@ -24,8 +24,7 @@ from barapp.cocktails.gallery import (
     fetch_page,
     known_models,
 )
-from barapp.shelf import allergens, knowledge
-from barapp.store.tables import ShelfItem
+from barapp.shelf import allergens, stock
 from barapp.web import i18n
 from barapp.web.rendering import page
 from barapp.web.requests import safe_path, wants_partial
@@ -37,7 +36,7 @@ async def gallery(
 ) -> Template:
     query = GalleryQuery.from_params(request.query_params, bartender=bartender is not None)
     # The stock is read once per page, only when something needs it.
-    in_stock = await _in_stock() if query.makeable or bartender else None
+    in_stock = await stock.poured_keys() if query.makeable or bartender else None
     results = await fetch_page(query, in_stock or frozenset())
     # Featured cocktails are pinned above the first page of the unfiltered gallery.
     pinned = not query.after and not query.is_filtered
@@ -64,24 +63,6 @@ async def gallery(
     return page(request, "gallery.html", **context)
 
 
-async def _in_stock() -> frozenset[str] | None:
-    """The keys in stock, or None when the bar has no shelf yet (nothing is said missing).
-    Only the two columns it needs (`stock.items()` builds every item: twice the time, on every
-    page a bartender or "makeable now" opens)."""
-    rows = await ShelfItem.select(
-        ShelfItem.key, ShelfItem.in_stock, ShelfItem.custom, ShelfItem.name_en, ShelfItem.name_fr
-    )
-    if not rows:
-        return None
-    stocked = {str(row["key"]) for row in rows if row["in_stock"]}
-    # A bar's own bottle a recipe reads as the base's ("Monkey 47 Gin" is a gin: strict mode
-    # offers it by that name), or by its French name, pours what its names read as.
-    for row in rows:
-        if row["in_stock"] and row["custom"]:
-            stocked |= {knowledge.key_of(n) for n in (row["name_en"], row["name_fr"]) if n}
-    return knowledge.pours(frozenset(stocked))
-
-
 @get("/cocktails/{ident:str}", include_in_schema=False)
 async def cocktail_page(
     request: Request[Any, Any, Any],
@@ -90,7 +71,7 @@ async def cocktail_page(
     bartender: NamedDependency[dict[str, Any] | None],
 ) -> Template:
     cocktail = await cocktail_for(request, ident)
-    stocked = await _in_stock() if bartender else None
+    stocked = await stock.poured_keys() if bartender else None
     music = f"{cocktail['music_title']} {cocktail['music_artist']}".strip()
     music_url = f"https://www.youtube.com/results?search_query={quote_plus(music)}"
     return page(

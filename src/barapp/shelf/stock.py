@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from barapp.shelf.allergens import Own
-from barapp.shelf.knowledge import CUSTOM, Allergen, Category, Known, base, normal
+from barapp.shelf.knowledge import CUSTOM, Allergen, Category, Known, base, key_of, normal, pours
 from barapp.store import db
 from barapp.store.tables import ShelfItem
 
@@ -87,6 +87,25 @@ async def in_stock() -> list[Item]:
 async def keys() -> set[str]:
     """The keys on the shelf, in stock or not."""
     return {row["key"] for row in await ShelfItem.select(ShelfItem.key)}
+
+
+async def poured_keys() -> frozenset[str] | None:
+    """The keys a recipe's ingredients may have to be poured now, or None when the bar has no
+    shelf yet (nothing is then said missing): for "makeable now" and the bartender's
+    "missing:" line. Only the columns it needs (`items()` builds every item: twice the time,
+    on every page a bartender or "makeable now" opens)."""
+    rows = await ShelfItem.select(
+        ShelfItem.key, ShelfItem.in_stock, ShelfItem.custom, ShelfItem.name_en, ShelfItem.name_fr
+    )
+    if not rows:
+        return None
+    stocked = {str(row["key"]) for row in rows if row["in_stock"]}
+    # A bar's own bottle a recipe reads as the base's ("Monkey 47 Gin" is a gin: strict mode
+    # offers it by that name), or by its French name, pours what its names read as.
+    for row in rows:
+        if row["in_stock"] and row["custom"]:
+            stocked |= {key_of(n) for n in (row["name_en"], row["name_fr"]) if n}
+    return pours(frozenset(stocked))
 
 
 async def get(key: str) -> Item | None:

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Response, Template
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from barapp.settings import Settings
+from barapp.shelf import stock
 from barapp.shelf.allergens import ICONS, LABELS
 from barapp.shelf.knowledge import Allergen
 from barapp.store.bar_settings import Bar
@@ -300,11 +301,11 @@ async def generation_events(
     hide_recipe = not own and bar.premoderation
     # Rendered for this reader: their language, and the moderation bar if a bartender (asking
     # for `bartender` looked them up; the page context reads it).
-    live = LiveRenderer(
-        renderer(request),
-        {**context(request), "drink_lang": generation["language"], "avoid": generation["avoid"]},
-        key,
-    )
+    page_context = {**context(request), "drink_lang": generation["language"]}
+    page_context["avoid"] = generation["avoid"]
+    if bartender is not None:  # the saved card's "missing:" line, as the cocktail page has it
+        page_context["stocked"] = await stock.poured_keys()
+    live = LiveRenderer(renderer(request), page_context, key)
 
     def sse(event_id: int, event: ev.Event) -> bytes:
         name, html = live(event)
