@@ -442,3 +442,17 @@ async def test_the_log_shows_each_drinks_rating_with_its_reset(
     assert f'action="/cocktails/{negroni}/rating/reset"' in html
     assert f'action="/cocktails/{zombie}/rating/reset"' not in html
     assert 'name="next" value="/bar/generations?status=all"' in html
+
+
+async def test_a_deleted_drink_takes_its_votes_and_a_vote_for_it_is_a_404(
+    menu: Any, guest: httpx.AsyncClient, bartender: httpx.AsyncClient
+) -> None:
+    negroni = await id_of("Negroni")
+    await rate(guest, negroni, 5)
+    deleted = await bartender.post(f"/cocktails/{negroni}/delete", data={"next": "/cocktails"})
+    assert deleted.status_code == 303
+    assert await Rating.count() == 0  # the foreign key cascades, on both engines
+    assert (await rate(guest, negroni, 4)).status_code == 404
+    with pytest.raises(votes.Gone):
+        await votes.vote(negroni, "g1", 4)
+    assert await Rating.count() == 0
