@@ -129,7 +129,7 @@ def test_screenshots_at_tablet_and_phone_sizes(
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         # Every link and control a finger uses is at least 44 px tall.
         small = page.evaluate(
-            """() => [...document.querySelectorAll('a.button, button, select, input, .lang-switch a, .site-nav a')]
+            """() => [...document.querySelectorAll('a.button, button, select, input:not([type=hidden]), .lang-switch a, .site-nav a')]
                 .filter(e => e.getBoundingClientRect().height < 44).map(e => e.outerHTML)"""
         )
         assert small == []

@@ -479,7 +479,8 @@ async def test_again_reruns_the_same_wish(http: httpx.AsyncClient, wish_app: Any
     gen_id = await wish(http, "un cocktail au basilic", model="qwen2.5:7b")
     await finished(wish_app)
     result = next(e["data"] for e in await events_of(http, gen_id) if e["event"] == "result")
-    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', result))
+    retry = result.split('<section class="rating"')[0]  # the retry form, not the stars'
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', retry))
     # A streamed fragment is rendered for its reader: the form carries their own CSRF token.
     token = http.cookies.get(sessions.COOKIE)
     assert form.pop("csrf_token") == sessions.csrf_token(wish_app.state.settings.secret_key, token)

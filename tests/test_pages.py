@@ -208,6 +208,7 @@ async def test_healthz_reports_the_ollama_version(
 
 
 async def test_healthz_is_503_when_the_database_is_gone(client: Any, database: Settings) -> None:
+    await Cocktail.raw("DROP TABLE rating")  # its foreign key holds the cocktail table
     await Cocktail.raw("DROP TABLE generation")
     await Cocktail.raw("DROP TABLE cocktail")
     response = await client.get("/healthz")
@@ -217,6 +218,7 @@ async def test_healthz_is_503_when_the_database_is_gone(client: Any, database: S
 
 
 async def test_a_server_error_is_a_page_in_the_guests_language(client: Any) -> None:
+    await Cocktail.raw("DROP TABLE rating")  # its foreign key holds the cocktail table
     await Cocktail.raw("DROP TABLE generation")
     await Cocktail.raw("DROP TABLE cocktail")
     response = await client.get("/cocktails", headers={"accept-language": "fr"})

@@ -39,6 +39,9 @@ GUEST_ROUTES = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),
+    # Ratings (ratings/): a guest's stars for a drink.
+    ("GET", "/cocktails/{ident:str}/rating"),
+    ("POST", "/cocktails/{ident:str}/rating"),
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

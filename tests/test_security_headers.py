@@ -126,6 +126,7 @@ async def test_a_400(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_500(client: httpx.AsyncClient) -> None:
+    await Cocktail.raw("DROP TABLE rating")  # its foreign key holds the cocktail table
     await Cocktail.raw("DROP TABLE generation")
     await Cocktail.raw("DROP TABLE cocktail")
     response = await client.get("/cocktails")

@@ -158,7 +158,9 @@ def test_barapp_serve_from_the_wheel_serves_the_gallery_and_its_css(
         css = httpx.get(f"{url}{href}", timeout=10)
         assert css.status_code == 200, href
         assert css.headers["content-type"].startswith("text/css"), href
-    assert css.content == (ROOT / "static" / "css" / "app.css").read_bytes()
+        # Each stylesheet (app.css, and a feature's own, ratings.css) as in the checkout.
+        name = href.split("?")[0].removeprefix("/static/")
+        assert css.content == (ROOT / "static" / name).read_bytes(), href
     for src in scripts:
         js = httpx.get(f"{url}{src}", timeout=10)
         assert js.status_code == 200, src

@@ -28,6 +28,8 @@ from barapp.pictures import job as picture_jobs
 from barapp.pictures import routes as picture_routes
 from barapp.pictures.job import Pictures
 from barapp.pictures.providers import PROVIDER_NAMES, Painter
+from barapp.ratings import routes as rating_routes
+from barapp.ratings.quota import VoteQuota
 from barapp.settings import Settings, load_settings
 from barapp.shelf import routes as shelf_routes
 from barapp.staff import actions, edit, home, log, login, settings_page
@@ -63,6 +65,8 @@ ROUTES = [
     *actions.ROUTES,
     *edit.ROUTES,
     *shelf_routes.ROUTES,
+    # Ratings (ratings/)
+    *rating_routes.ROUTES,
 ]
 
 
@@ -129,6 +133,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "pictures": from_state("pictures"),
             "bartender": Provide(sessions.bartender_of),
             "can_redraw": Provide(picture_jobs.can_redraw, sync_to_thread=False),
+            # Ratings (ratings/): the guest's own vote on the cocktail page, and the quota.
+            "guest_stars": Provide(rating_routes.guest_stars, sync_to_thread=False),
+            "rating_quota": from_state("rating_quota"),
         },
         # Forms here are a wish or a recipe: anything bigger is not one of ours.
         request_max_body_size=256 * 1024,
@@ -145,7 +152,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: error_page},
         lifespan=[database, generations],
-        state=State({"settings": settings, "bar_settings": bar_settings, "drafts": Drafts()}),
+        state=State(
+            {
+                "settings": settings,
+                "bar_settings": bar_settings,
+                "drafts": Drafts(),
+                "rating_quota": VoteQuota(),  # ratings/
+            }
+        ),
         openapi_config=None,
     )
     # Around Litestar's whole handler, not in `middleware=[...]`: route middleware never sees

@@ -50,7 +50,11 @@ SORTS: dict[str, tuple[str, bool]] = {
     "name_desc": ("sort_name", True),
     # Strongest first; a drink of unknown strength (abv_key -1) after every known one.
     "strength": ("abv_key", True),
+    # Most loved first (ratings/loved.py's score, kept on the row); unrated drinks (0) last.
+    "loved": ("loved_key", True),
 }
+# Sorts whose key is a number (a double, written in a cursor as its exact repr).
+NUMERIC_KEYS = ("abv_key", "loved_key")
 ALCOHOL = ("", "alcoholic", "virgin")
 ALLERGENS = tuple(ALLERGEN_BITS)
 # Text search on SQLite: when the trigram index finds at most this many cocktails, the page is
@@ -81,6 +85,10 @@ CARD_COLUMNS = [
     Cocktail.strength_unknown,
     Cocktail.allergen_mask,
     Cocktail.derived_version,
+    # What the card says of its rating (ratings/), and the "Most loved" sort's key.
+    Cocktail.rating_count,
+    Cocktail.rating_sum,
+    Cocktail.loved_key,
 ]
 # The "Featured" strip above the first page: the newest featured visible cocktails.
 FEATURED_COUNT = 6
@@ -195,7 +203,7 @@ class GalleryQuery:
             )
             if sort != self.sort or clean(key) != key:
                 raise ValueError(sort)
-            if SORTS[self.sort][0] == "abv_key":
+            if SORTS[self.sort][0] in NUMERIC_KEYS:
                 number = float(key)
                 if not math.isfinite(number):
                     raise ValueError(key)
@@ -215,7 +223,7 @@ def encode_cursor(sort: str, row: Mapping[str, Any]) -> str:
     column = SORTS[sort][0]
     if column == "created_at":
         key = row[column].isoformat()
-    elif column == "abv_key":
+    elif column in NUMERIC_KEYS:
         key = repr(float(row[column]))  # read back exactly (a float's repr round-trips)
     else:
         key = row[column]

@@ -3,6 +3,7 @@ tablet's home and its reset are `kiosk.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
@@ -69,6 +70,7 @@ async def cocktail_page(
     ident: FromPath[str],
     can_redraw: NamedDependency[bool],
     bartender: NamedDependency[dict[str, Any] | None],
+    guest_stars: NamedDependency[Callable[[Any], Awaitable[int | None]]],
 ) -> Template:
     cocktail = await cocktail_for(request, ident)
     stocked = await stock.poured_keys() if bartender else None
@@ -81,6 +83,8 @@ async def cocktail_page(
         music_url=music_url,
         can_redraw=can_redraw,
         stocked=stocked,
+        # The guest's own vote (ratings/, through app.py's `guest_stars`).
+        my_stars=await guest_stars(cocktail["id"]),
     )
 
 

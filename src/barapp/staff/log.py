@@ -83,6 +83,9 @@ async def generation_log(request: HTMXRequest, status: FromQuery[str] = "problem
     select = Generation.select(
         *Generation.all_columns(exclude=[Generation.guest, Generation.ip]),
         Generation.cocktail.name.as_alias("cocktail_name"),
+        # The drink's rating (ratings/), as its card shows it.
+        Generation.cocktail.rating_count.as_alias("cocktail_rating_count"),
+        Generation.cocktail.rating_sum.as_alias("cocktail_rating_sum"),
     )
     if status == "problems":
         # A drink kept from a cut-off answer (a loop, num_predict) went half wrong: its
